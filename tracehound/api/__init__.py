@@ -1,0 +1,1 @@
+"""Tracehound-native endpoints that belong to no vendor."""

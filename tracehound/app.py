@@ -1,0 +1,84 @@
+"""create_app(settings): the ASGI app with every adapter mounted.
+
+The lifespan starts the group-commit writer and (unless disabled) the digest worker,
+and stops them in order on shutdown so queued requests are written before exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tracehound import __version__, log
+from tracehound.api import health
+from tracehound.auth.ratelimit import RateLimiter
+from tracehound.auth.tokens import TokenCache
+from tracehound.config import Settings
+from tracehound.ingest.queue import GroupCommitter
+from tracehound.ingest.worker import Worker
+from tracehound.protocols import ADAPTERS
+from tracehound.services import Services
+from tracehound.store import migrate
+from tracehound.store.db import build_engine
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = build_engine(settings.resolved_database_url)
+    worker = Worker(engine, batch_size=settings.digest_batch_size,
+                    poll_seconds=settings.worker_poll_seconds) if settings.worker else None
+    committer = GroupCommitter(engine, batch_size=settings.enqueue_batch_size,
+                               on_commit=worker.notify if worker else lambda: None)
+    services = Services(
+        settings=settings, engine=engine,
+        tokens=TokenCache(engine, settings.token_cache_seconds),
+        limiter=RateLimiter(settings.system_rate_limit_per_minute),
+        queue=committer,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(engine)
+        committer.start()
+        if worker:
+            worker.start()
+        log.get("app").info("tracehound %s serving on %s", __version__,
+                            engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            committer.stop()
+            if worker:
+                worker.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Tracehound", version=__version__, lifespan=lifespan,
+                  redirect_slashes=False)
+    app.state.services = services
+    app.state.worker = worker
+    app.include_router(health.router(services))
+    for adapter in ADAPTERS:
+        app.include_router(adapter.router(services))
+
+    def _adapter_error(request: Request, status: int, message: str) -> Response:
+        for adapter in ADAPTERS:
+            if request.url.path.startswith(adapter.prefixes):
+                return adapter.render_error(status, message)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code,
+                                                                      str(exc.detail))
+        return _adapter_error(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _adapter_error(request, 422, str(exc.errors()[:3]))
+
+    return app

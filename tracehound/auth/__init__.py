@@ -1,0 +1,1 @@
+"""Token lookup, scope checks, passwords and rate limits shared by every protocol."""

@@ -1,0 +1,174 @@
+"""The `tracehound` command: parse arguments, call functions, print JSON."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from tracehound import log
+from tracehound.config import DEFAULT_DATA_DIR, Settings, load_settings
+
+app = typer.Typer(help="Tracehound: self-hosted error tracking.", no_args_is_help=True,
+                  add_completion=False)
+project_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
+app.add_typer(project_app, name="project")
+
+DataDir = Annotated[str | None, typer.Option(
+    "--data-dir", help=f"Directory of the embedded SQLite database [default: {DEFAULT_DATA_DIR}; "
+    "env TRACEHOUND_DATA_DIR].")]
+DatabaseUrl = Annotated[str | None, typer.Option(
+    "--database-url", help="Database URL, e.g. postgresql+psycopg://user@host/db "
+    "[env TRACEHOUND_DATABASE_URL]; overrides --data-dir.")]
+
+
+def _settings(**flags: Any) -> Settings:
+    try:
+        return load_settings(flags)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _print(obj: dict[str, Any]) -> None:
+    typer.echo(json.dumps(obj, indent=2))
+
+
+def _migrated_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from tracehound.store import migrate
+    from tracehound.store.db import build_engine
+
+    engine = build_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    return engine
+
+
+@app.command()
+def init(
+    email: Annotated[str, typer.Option(help="Email of the first user.")],
+    password: Annotated[str, typer.Option(help="Password of the first user.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create the schema, the first user and account; print the account's tokens."""
+    from tracehound.auth.passwords import hash_password
+    from tracehound.model.project import ACCOUNT_TOKEN_SCOPES
+    from tracehound.store import projects, tokens
+
+    if len(password) < 8:
+        raise typer.BadParameter("the password must have at least 8 characters",
+                                 param_hint="--password")
+    engine = _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
+    with engine.begin() as conn:
+        existing = tokens.find_user(conn, email)
+        if existing is not None:
+            user_id, account_id, _ = existing
+            already = True
+        else:
+            already = False
+            account_id = projects.create_account(conn, name=email.split("@")[0])
+            user_id = tokens.create_user(conn, account_id=account_id, email=email,
+                                         password_hash=hash_password(password))
+            for scope in ACCOUNT_TOKEN_SCOPES:
+                tokens.create_token(conn, account_id=account_id, project_id=None,
+                                    name=scope.value, scopes=[scope.value])
+        account_tokens = tokens.tokens_of(conn, account_id=account_id, project_id=None)
+    if already:
+        typer.echo(f"already initialized: user {email} exists; nothing was changed",
+                   err=True)
+    _print({"account_id": account_id, "user_id": user_id, "already_initialized": already,
+            "access_tokens": account_tokens})
+
+
+@project_app.command("create")
+def project_create(
+    name: Annotated[str, typer.Argument(help="Project name, unique in the account.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    host: Annotated[str | None, typer.Option(help="Host the DSN should name.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port the DSN should name.")] = None,
+) -> None:
+    """Create a project; print its id, its four access tokens and its DSN."""
+    from tracehound.store import projects
+
+    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
+    engine = _migrated_engine(settings)
+    with engine.begin() as conn:
+        account_id = projects.first_account_id(conn)
+        if account_id is None:
+            account_id = projects.create_account(conn, name="default")
+        if projects.find_project(conn, account_id, name) is not None:
+            typer.echo(f"error: a project named {name!r} already exists", err=True)
+            raise typer.Exit(1)
+        project, made = projects.create_project(conn, account_id, name)
+    dsn_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    out = {
+        "id": project.id, "name": project.name, "account_id": account_id,
+        "access_tokens": made,
+        "dsn": f"http://{made['post_server_item']}@{dsn_host}:{settings.port}/{project.id}",
+    }
+    if as_json:
+        _print(out)
+        return
+    typer.echo(f"project {project.name!r} created with id {project.id}")
+    for scope, token in made.items():
+        typer.echo(f"  {scope:<17} {token}")
+    typer.echo(f"  {'dsn':<17} {out['dsn']}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port [default: 8000].")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    no_worker: Annotated[bool, typer.Option(
+        "--no-worker", help="Do not digest in this process (run `tracehound worker`).")] = False,
+) -> None:
+    """Run the API (and, unless --no-worker, the digest worker) on the embedded default."""
+    import uvicorn
+
+    from tracehound.app import create_app
+
+    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url,
+                         worker=False if no_worker else None)
+    log.configure(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                access_log=False, log_level=settings.log_level, timeout_graceful_shutdown=10)
+
+
+@app.command()
+def worker(
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run only the digest, for set-ups where API and worker processes scale apart."""
+    from tracehound.ingest.worker import Worker
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    log.configure(settings.log_level)
+    engine = _migrated_engine(settings)
+    w = Worker(engine, batch_size=settings.digest_batch_size,
+               poll_seconds=settings.worker_poll_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: w.stop())
+    signal.signal(signal.SIGINT, lambda *_: w.stop())
+    log.get("worker").info("digest worker started on %s",
+                           engine.url.render_as_string(hide_password=True))
+    w.start()
+    while w.is_running():
+        w.join(0.5)
+    sys.exit(0)
+
+
+@app.command(name="migrate")
+def migrate_cmd(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Bring the database schema up to date (serve and worker also do it on start)."""
+    _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
+    typer.echo("schema is up to date")
+
+
+def main() -> None:
+    app()

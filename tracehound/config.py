@@ -1,0 +1,107 @@
+"""Settings: one table of (name, default, env var, help), built into a frozen object.
+
+Nothing reads the environment at import time; `load_settings` is called by the CLI
+(or a test) and the result is passed to `create_app(settings)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = "~/.local/share/tracehound"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "TRACEHOUND_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", DEFAULT_DATA_DIR, "Directory of the embedded SQLite database."),
+    Setting("database_url", "", "SQLAlchemy URL; empty means SQLite in data_dir. "
+            "PostgreSQL: postgresql+psycopg://user@host/db"),
+    Setting("host", "127.0.0.1", "Address `serve` listens on."),
+    Setting("port", 8000, "Port `serve` listens on."),
+    Setting("worker", True, "Run the digest worker inside `serve`."),
+    Setting("max_body_bytes", 1024 * 1024, "Largest request body accepted, compressed "
+            "or decompressed (413 above it)."),
+    Setting("digest_batch_size", 200, "Most queued events digested in one transaction."),
+    Setting("worker_poll_seconds", 0.2, "How often an idle out-of-process worker looks "
+            "for queued events."),
+    Setting("enqueue_batch_size", 500, "Most events written to the ingest queue in one "
+            "group commit."),
+    Setting("system_rate_limit_per_minute", 50000, "Per-token request ceiling per "
+            "minute, on top of each token's own limit (0 = none)."),
+    Setting("token_cache_seconds", 10.0, "How long a looked-up access token is cached."),
+    Setting("log_level", "info", "Logging level."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = DEFAULT_DATA_DIR
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    worker: bool = True
+    max_body_bytes: int = 1024 * 1024
+    digest_batch_size: int = 200
+    worker_poll_seconds: float = 0.2
+    enqueue_batch_size: int = 500
+    system_rate_limit_per_minute: int = 50000
+    token_cache_seconds: float = 10.0
+    log_level: str = "info"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: the explicit one, or SQLite under data_dir."""
+        if self.database_url:
+            return self.database_url
+        path = Path(self.data_dir).expanduser() / "tracehound.sqlite3"
+        return f"sqlite:///{path}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"expected a boolean, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, overridden by TRACEHOUND_* variables, overridden by explicit flags."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env in env and env[setting.env] != "":
+            try:
+                values[setting.name] = _coerce(env[setting.env], setting.default)
+            except ValueError as exc:
+                raise ValueError(f"{setting.env}: {exc}") from None
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = value
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Pure grouping core: an Event in, a Fingerprint out. See README.md."""

@@ -1,0 +1,41 @@
+"""Frame normalization for grouping: what of a frame identifies the code, not the build."""
+
+from __future__ import annotations
+
+import re
+
+from tracehound.model.event import Frame
+
+_QUERY = re.compile(r"[?#].*$")
+_URL_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
+# dates (2024-01-31, 20240131) and hashes (build ids, git SHAs) in paths change per deploy
+_VOLATILE_PATH = re.compile(
+    r"\d{4}-?\d{2}-?\d{2}(?:[T_-]?\d{2,6})?|(?<![a-z])[0-9a-f]{7,40}(?![a-z])", re.IGNORECASE
+)
+_LONG_INT = re.compile(r"\d{2,}")
+ROOT_MARKER = "<root>"
+
+
+def normalize_path(filename: str, server_root: str | None) -> str:
+    """Path with server root, URL origin, query string and build hashes removed."""
+    path = filename.strip()
+    if server_root:
+        root = server_root.rstrip("/")
+        if root and path.startswith(root + "/"):
+            path = ROOT_MARKER + path[len(root):]
+    path = _URL_ORIGIN.sub("", path)
+    path = _QUERY.sub("", path)
+    return _VOLATILE_PATH.sub("<v>", path)
+
+
+def normalize_method(method: str) -> str:
+    """Function name with generated numbers (lambda_12, anonymous$42) masked."""
+    return _LONG_INT.sub("<n>", method.strip())
+
+
+def grouping_frames(frames: list[Frame]) -> tuple[list[Frame], str]:
+    """The frames that identify the error, and why those: in-app ones when known."""
+    in_app = [f for f in frames if f.in_app]
+    if in_app and len(in_app) < len(frames):
+        return in_app, "in-app frames only"
+    return frames, "all frames"

@@ -1,0 +1,57 @@
+"""Grouping v1 (released: frozen).
+
+- An explicit client fingerprint wins (≤40 chars used as is, longer ones SHA-1'd, as
+  Rollbar does).
+- Exceptions: every exception of the chain contributes its class and its frames
+  (normalized path or module, and function; never line numbers). In-app frames only
+  when the client marked some. An exception with no frames contributes its masked
+  message instead, so stackless errors of one class are not all lumped together.
+- Messages: the first 4 KiB of the text with data-looking spans masked
+  (see parameterize.py).
+"""
+
+from __future__ import annotations
+
+from tracehound.grouping.fingerprint import Component, Fingerprint, from_components, sha1_hex
+from tracehound.grouping.frames import grouping_frames, normalize_method, normalize_path
+from tracehound.grouping.parameterize import parameterize
+from tracehound.model.event import Event, ExceptionInfo
+
+VERSION = "v1"
+MAX_FINGERPRINT = 40
+
+
+def _explicit(fingerprint: str) -> Fingerprint:
+    value = fingerprint if len(fingerprint) <= MAX_FINGERPRINT else sha1_hex(fingerprint)
+    comp = Component("fingerprint", fingerprint, hint="sent by the client")
+    return Fingerprint(VERSION, f"fingerprint: {fingerprint}", value, (comp,))
+
+
+def _exception_components(index: int, exc: ExceptionInfo, root: str | None) -> list[Component]:
+    prefix = f"exception[{index}]"
+    comps = [Component(f"{prefix}.type", exc.type.strip() or "<unknown>")]
+    frames, why = grouping_frames(exc.frames)
+    if not exc.frames:
+        comps.append(Component(f"{prefix}.message", parameterize(exc.message),
+                               hint="no stack frames, the masked message stands in"))
+        return comps
+    for frame in exc.frames:
+        where = frame.module or normalize_path(frame.filename, root)
+        value = f"{where} in {normalize_method(frame.method) or '?'}"
+        used = frame in frames
+        comps.append(Component(f"{prefix}.frame", value, contributes=used,
+                               hint="" if used else f"not in-app ({why})"))
+    return comps
+
+
+def fingerprint(event: Event) -> Fingerprint:
+    """The v1 grouping key of an event."""
+    if event.fingerprint:
+        return _explicit(event.fingerprint)
+    if event.exceptions:
+        comps: list[Component] = []
+        for i, exc in enumerate(event.exceptions):
+            comps.extend(_exception_components(i, exc, event.server_root))
+        return from_components(VERSION, comps)
+    text = event.message or ""
+    return from_components(VERSION, [Component("message", parameterize(text.strip()))])

@@ -1,0 +1,1 @@
+"""The durable path from acknowledgement to stored occurrence."""

@@ -1,0 +1,122 @@
+"""Digest one batch of queued events in one transaction.
+
+Steps, each a plain function: prepare (decode, normalize, fingerprint, title, pack;
+no database) → resolve items → insert occurrences → apply item touches (counters,
+lifecycle) → bump hourly counts → upsert people. The statement count does not grow
+with the batch size (pinned by tests/integration/test_digest_budget.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tracehound.grouping import versions
+from tracehound.grouping.fingerprint import Fingerprint
+from tracehound.grouping.title import title_for
+from tracehound.ingest.normalize import normalize
+from tracehound.model.event import Event, decode, encode
+from tracehound.model.item import ItemStatus
+from tracehound.store import codec, counts, items, occurrences, people
+from tracehound.store.items import ItemKey, ItemTouch, NewItem
+
+
+@dataclass(frozen=True)
+class Prepared:
+    event: Event
+    fingerprint: Fingerprint
+    title: str
+    payload: bytes
+
+    @property
+    def key(self) -> ItemKey:
+        e = self.event
+        return (e.project_id, e.environment, self.fingerprint.hash)
+
+
+@dataclass
+class DigestResult:
+    stored: int = 0
+    duplicates: int = 0
+    new_items: list[int] = field(default_factory=list)
+    reactivated_items: list[int] = field(default_factory=list)
+
+
+def prepare(blob: bytes) -> Prepared:
+    """Everything about one event that needs no database."""
+    event, changed = normalize(decode(blob))
+    if changed:
+        blob = encode(event)
+    fp = versions.fingerprint(event)
+    return Prepared(event, fp, title_for(event), codec.pack(blob))
+
+
+def _new_item(p: Prepared) -> NewItem:
+    e = p.event
+    return NewItem(
+        key=p.key, fingerprint_key=p.fingerprint.key, grouping_version=p.fingerprint.version,
+        title=p.title, level=e.level, platform=e.platform[:64], framework=e.framework[:64],
+        language=e.language[:64],
+        exception_class=e.exceptions[0].type[:255] if e.exceptions else None,
+        created_at=e.received_at,
+    )
+
+
+def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
+    """Store a prepared batch; the caller owns the transaction."""
+    result = DigestResult()
+    unique: dict[tuple[int, str], Prepared] = {}
+    for p in batch:
+        unique.setdefault((p.event.project_id, p.event.uuid), p)
+    result.duplicates = len(batch) - len(unique)
+
+    wanted: dict[ItemKey, NewItem] = {}
+    for p in unique.values():
+        wanted.setdefault(p.key, _new_item(p))
+    resolved, created = items.resolve(conn, wanted)
+
+    rows = [{
+        "project_id": p.event.project_id, "item_id": resolved[p.key][0], "uuid": p.event.uuid,
+        "timestamp": p.event.received_at, "level": p.event.level, "payload": p.payload,
+    } for p in unique.values()]
+    stored = occurrences.insert_new(conn, rows)
+    result.stored = len(stored)
+    result.duplicates += len(unique) - len(stored)
+
+    touches: dict[int, list[Any]] = {}
+    hourly: dict[tuple[int, int], int] = defaultdict(int)
+    persons: dict[tuple[int, str], dict[str, Any]] = {}
+    for uid, p in unique.items():
+        occ_id = stored.get(uid)
+        if occ_id is None:
+            continue
+        item_id, status = resolved[p.key]
+        ts = p.event.received_at
+        t = touches.get(item_id)
+        if t is None:
+            touches[item_id] = [1, occ_id, ts, occ_id, ts, p.title, status]
+        else:
+            t[0] += 1
+            if occ_id < t[1]:
+                t[1], t[2], t[5] = occ_id, ts, p.title
+            if occ_id > t[3]:
+                t[3], t[4] = occ_id, ts
+        hourly[(item_id, int(ts // 3600))] += 1
+        if p.event.person is not None:
+            person = p.event.person
+            persons[(p.event.project_id, person.id)] = {
+                "project_id": p.event.project_id, "person_id": person.id,
+                "username": person.username, "email": person.email, "seen": ts,
+            }
+    items.apply_touches(conn, [ItemTouch(iid, *t[:6]) for iid, t in touches.items()])
+    counts.bump(conn, hourly)
+    if persons:
+        people.upsert_people(conn, list(persons.values()))
+
+    result.new_items = sorted(created & set(touches))
+    result.reactivated_items = sorted(
+        iid for iid, t in touches.items() if t[6] == int(ItemStatus.RESOLVED))
+    return result

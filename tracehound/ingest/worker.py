@@ -1,0 +1,113 @@
+"""The digest worker: claim a batch, digest it, delete it from the queue, repeat.
+
+Runs as a thread inside `serve` or as `tracehound worker` processes. On PostgreSQL the
+claim, digest and delete share one transaction (rows locked with SKIP LOCKED). On
+SQLite the queue is read outside the write transaction and the CPU-bound preparation
+happens before BEGIN IMMEDIATE, so the write lock is held only for the SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import Engine
+
+from tracehound import log
+from tracehound.ingest import digest, queue
+from tracehound.ingest.digest import DigestResult, Prepared
+from tracehound.store import db
+
+_log = log.get("worker")
+
+
+def _prepare_all(claimed: list[tuple[int, bytes]]) -> tuple[list[Prepared], list[int]]:
+    prepared: list[Prepared] = []
+    for qid, blob in claimed:
+        try:
+            prepared.append(digest.prepare(blob))
+        except Exception:  # a row we cannot read must not block the queue forever
+            _log.exception("dropping unreadable queued event %s", qid)
+    return prepared, [qid for qid, _ in claimed]
+
+
+def run_once(engine: Engine, batch_size: int) -> tuple[int, DigestResult]:
+    """Digest at most one batch; (queued events taken, what was stored)."""
+    if db.is_postgresql(engine):
+        with engine.begin() as conn:
+            claimed = queue.claim(conn, batch_size)
+            if not claimed:
+                return 0, DigestResult()
+            prepared, ids = _prepare_all(claimed)
+            result = digest.apply(conn, prepared)
+            queue.remove(conn, ids)
+        return len(ids), result
+    with engine.connect() as conn:
+        claimed = queue.claim(conn, batch_size)
+        conn.rollback()
+    if not claimed:
+        return 0, DigestResult()
+    prepared, ids = _prepare_all(claimed)
+    with db.writer(engine).begin() as conn:
+        result = digest.apply(conn, prepared)
+        queue.remove(conn, ids)
+    return len(ids), result
+
+
+class Worker:
+    """A loop around run_once, woken early by `notify()` after an enqueue commit."""
+
+    def __init__(self, engine: Engine, *, batch_size: int, poll_seconds: float) -> None:
+        self._engine = engine
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.digested = 0
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="tracehound-digest", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                taken, _ = run_once(self._engine, self._batch_size)
+                backoff = 0.5
+            except Exception:
+                _log.exception("digest batch failed; retrying in %.1fs", backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            self.digested += taken
+            if taken < self._batch_size:
+                self._wake.wait(self._poll)
+                self._wake.clear()
+
+
+def drain(engine: Engine, batch_size: int = 500, timeout: float = 60.0) -> None:
+    """Digest until the queue is empty (CLI and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        taken, _ = run_once(engine, batch_size)
+        if taken == 0:
+            return
+    raise TimeoutError("queue did not drain")

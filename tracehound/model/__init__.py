@@ -1,0 +1,1 @@
+"""The one internal vocabulary: plain typed structs, no IO."""

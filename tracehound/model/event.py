@@ -1,0 +1,115 @@
+"""Event: what a client sent, translated out of its vendor's wire format.
+
+Adapters build an Event; the ingest queue stores it (msgspec-encoded); the digest turns
+it into an occurrence. `data` keeps the vendor payload as received, so a vendor API can
+hand it back unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import msgspec
+
+
+class Level(enum.IntEnum):
+    """Rollbar's integer levels, used everywhere inside."""
+
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level | None:
+        """A level from its name or a common alias; None when unknown."""
+        return _LEVEL_ALIASES.get(text.strip().lower())
+
+
+_LEVEL_ALIASES: dict[str, Level] = {
+    "debug": Level.DEBUG,
+    "trace": Level.DEBUG,
+    "info": Level.INFO,
+    "information": Level.INFO,
+    "log": Level.INFO,
+    "warning": Level.WARNING,
+    "warn": Level.WARNING,
+    "error": Level.ERROR,
+    "err": Level.ERROR,
+    "critical": Level.CRITICAL,
+    "fatal": Level.CRITICAL,
+}
+
+
+class Frame(msgspec.Struct, omit_defaults=True):
+    filename: str = ""
+    lineno: int | None = None
+    colno: int | None = None
+    method: str = ""
+    module: str = ""
+    in_app: bool | None = None
+
+
+class ExceptionInfo(msgspec.Struct, omit_defaults=True):
+    type: str
+    message: str = ""
+    frames: list[Frame] = []
+
+
+class Person(msgspec.Struct, omit_defaults=True):
+    id: str
+    username: str | None = None
+    email: str | None = None
+
+
+class NormalizationNote(msgspec.Struct):
+    """What leniency changed in a field, kept on the occurrence (Relay-style meta)."""
+
+    path: str
+    action: str  # "coerced", "truncated", "defaulted", "clamped"
+    detail: str = ""
+
+
+class Event(msgspec.Struct, omit_defaults=True):
+    """One reported error or message, vendor-neutral."""
+
+    project_id: int
+    uuid: str
+    received_at: float  # server receive time, unix seconds
+    vendor: str
+    environment: str
+    level: int
+    data: dict[str, Any]  # the vendor payload as received (for the vendor's read API)
+    exceptions: list[ExceptionInfo] = []  # outermost first, then its causes
+    message: str | None = None
+    title: str | None = None  # explicit title from the client
+    fingerprint: str | None = None  # explicit grouping key from the client
+    client_timestamp: float | None = None
+    platform: str = ""
+    language: str = ""
+    framework: str = ""
+    code_version: str | None = None
+    context: str | None = None
+    host: str | None = None
+    server_root: str | None = None
+    person: Person | None = None
+    notes: list[NormalizationNote] = []
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(Event)
+
+
+def encode(event: Event) -> bytes:
+    """Compact binary form for the ingest queue."""
+    return _encoder.encode(event)
+
+
+def decode(blob: bytes) -> Event:
+    return _decoder.decode(blob)

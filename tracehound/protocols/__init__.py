@@ -1,0 +1,11 @@
+"""Edge adapters, one folder per vendor; none imports another. A new vendor is one
+folder plus one line in ADAPTERS."""
+
+from __future__ import annotations
+
+from tracehound.protocols.base import Adapter
+from tracehound.protocols.rollbar import RollbarAdapter
+
+ADAPTERS: tuple[Adapter, ...] = (
+    RollbarAdapter(),
+)

@@ -1,0 +1,49 @@
+"""Mounts the Rollbar routes: ingest and read API under /api/1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tracehound.protocols import http
+from tracehound.protocols.base import add_route
+from tracehound.protocols.rollbar import errors
+from tracehound.protocols.rollbar.api import RollbarReadApi
+from tracehound.protocols.rollbar.ingest import make_post_item
+from tracehound.services import Services
+
+
+class RollbarAdapter:
+    name = "rollbar"
+    prefixes = ("/api/1/",)
+
+    def render_error(self, status: int, message: str,
+                     headers: dict[str, str] | None = None) -> Response:
+        return errors.render(status, message, headers)
+
+    def router(self, services: Services) -> APIRouter:
+        r = APIRouter(tags=["rollbar"])
+        api = RollbarReadApi(services)
+        cors = http.cors_headers()
+
+        async def preflight(request: Request) -> Response:
+            return http.preflight(request)
+
+        post_item = errors.rollbar_errors(make_post_item(services), cors)
+        add_route(r, "/api/1/item/", post_item, ["POST"], summary="Report an occurrence")
+        add_route(r, "/api/1/item/", preflight, ["OPTIONS"], include_in_schema=False)
+        add_route(r, "/api/1/status/ping", api.ping, ["GET"], summary="Liveness")
+        routes = [
+            ("/api/1/item/", api.find_item, "Item by occurrence uuid or counter"),
+            ("/api/1/item/{item_id}", api.get_item, "Get an item"),
+            ("/api/1/item_by_counter/{counter}", api.item_by_counter, "Redirect to an item"),
+            ("/api/1/items", api.list_items, "List items"),
+            ("/api/1/item/{item_id}/instances", api.item_instances, "An item's occurrences"),
+            ("/api/1/instances", api.project_instances, "A project's occurrences"),
+            ("/api/1/instance/{instance_id}", api.get_instance, "Get an occurrence"),
+        ]
+        for path, fn, summary in routes:
+            add_route(r, path, errors.rollbar_errors(api.threaded(fn)), ["GET"],
+                      summary=summary)
+        return r

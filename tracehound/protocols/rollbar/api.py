@@ -1,0 +1,210 @@
+"""Rollbar-shaped read API over store/: items, occurrences ("instances"), ping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from tracehound.auth.tokens import require_known
+from tracehound.errors import BadPayload, Forbidden, InvalidPayload, NotFound
+from tracehound.model.event import Level
+from tracehound.model.item import ItemStatus
+from tracehound.model.project import Scope
+from tracehound.protocols import http
+from tracehound.protocols.rollbar import schemas
+from tracehound.protocols.rollbar.ingest import TOKEN_HEADER
+from tracehound.services import Services
+from tracehound.store import codec, items, occurrences
+from tracehound.store.items import ItemFilter
+
+ITEMS_PER_PAGE = 100
+INSTANCES_PER_PAGE = 20
+MAX_LIMIT = 5000
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+                   r"[0-9a-fA-F]{12}$")
+
+
+def ok(result: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps({"err": 0, "result": result}), status_code=status,
+                    headers=headers, media_type="application/json; charset=utf-8")
+
+
+def _int(request: Request, name: str, default: int | None, *, low: int = 1,
+         high: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidPayload(f"{name} must be an integer, got {raw[:40]!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise InvalidPayload(f"{name} must be {bound}")
+    return value
+
+
+def _path_int(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound(f"{name} must be an integer") from None
+
+
+def _multi(request: Request, name: str) -> list[str]:
+    """Repeated and comma-separated values alike (`status=active&status=muted`)."""
+    out: list[str] = []
+    for v in request.query_params.getlist(name):
+        out.extend(s.strip() for s in v.split(",") if s.strip())
+    return out
+
+
+class RollbarReadApi:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def project_for_read(self, request: Request) -> int:
+        """The project a read-scoped project token reaches; 403 otherwise."""
+        text = http.first_header(request, (TOKEN_HEADER,)) or request.query_params.get(
+            "access_token")
+        if not text:
+            raise Forbidden("access token required: send it in the X-Rollbar-Access-Token "
+                            "header or the access_token query parameter")
+        token = require_known(self.s.tokens.get(text), text)
+        if not token.has(Scope.READ):
+            has = ", ".join(sorted(token.scopes)) or "no scope"
+            raise Forbidden("insufficient privileges: read scope is required but the access "
+                            f"token only has {has}.")
+        if token.project_id is None:
+            raise Forbidden("insufficient privileges: a project access token is required.")
+        return token.project_id
+
+    def threaded(self, fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            return await run_in_threadpool(fn, request)
+        endpoint.__name__ = fn.__name__
+        endpoint.__doc__ = fn.__doc__
+        return endpoint
+
+    # ---- endpoints ------------------------------------------------------------------
+
+    async def ping(self, request: Request) -> Response:
+        """Liveness: `pong`, no token."""
+        return PlainTextResponse("pong")
+
+    def get_item(self, request: Request) -> Response:
+        """One item by its system-wide id."""
+        project_id = self.project_for_read(request)
+        item_id = _path_int(request, "item_id")
+        with self.s.engine.connect() as conn:
+            row = items.get(conn, project_id, item_id)
+        if row is None:
+            raise NotFound("Item not found in this project.")
+        return ok(schemas.item(row))
+
+    def find_item(self, request: Request) -> Response:
+        """GET /item/?uuid= (item of an occurrence) or ?counter= (item by counter)."""
+        project_id = self.project_for_read(request)
+        uuid = request.query_params.get("uuid")
+        counter = _int(request, "counter", None)
+        with self.s.engine.connect() as conn:
+            if uuid is not None:
+                if not _UUID.match(uuid):
+                    raise BadPayload("Invalid UUID format")
+                occ = occurrences.by_uuid(conn, project_id, uuid)
+                if occ is None:
+                    raise NotFound("UUID did not match any occurrence")
+                row = items.get(conn, project_id, occ.item_id)
+            elif counter is not None:
+                row = items.by_counter(conn, project_id, counter)
+            else:
+                raise InvalidPayload("uuid or counter query parameter is required")
+        if row is None:
+            raise NotFound("Item not found in this project.")
+        return ok(schemas.item(row))
+
+    def item_by_counter(self, request: Request) -> Response:
+        """301 to the item with this project counter (`#N` in the UI)."""
+        project_id = self.project_for_read(request)
+        counter = _path_int(request, "counter")
+        with self.s.engine.connect() as conn:
+            row = items.by_counter(conn, project_id, counter)
+        if row is None:
+            raise NotFound("Item not found in this project.")
+        path = f"/api/1/item/{row.id}"
+        uri = path
+        if request.query_params.get("access_token"):
+            uri = f"{path}?access_token={request.query_params['access_token']}"
+        return ok({"itemId": row.id, "path": path, "uri": uri}, status=301,
+                  headers={"Location": uri})
+
+    def list_items(self, request: Request) -> Response:
+        """Items, most recently seen first, 100 a page, filtered by status/level/env."""
+        project_id = self.project_for_read(request)
+        page = _int(request, "page", 1) or 1
+        per_page = _int(request, "limit", ITEMS_PER_PAGE, high=MAX_LIMIT) or ITEMS_PER_PAGE
+        statuses = []
+        for name in _multi(request, "status"):
+            st = ItemStatus.parse(name)
+            if st is None:
+                raise InvalidPayload(f"status must be one of active, resolved, muted, "
+                                     f"archived; got {name[:40]!r}")
+            statuses.append(int(st))
+        levels = []
+        for name in _multi(request, "level"):
+            lv = Level.parse(name)
+            if lv is None:
+                raise InvalidPayload("level must be one of debug, info, warning, error, "
+                                     f"critical; got {name[:40]!r}")
+            levels.append(int(lv))
+        ids = []
+        for raw in _multi(request, "ids"):
+            if not raw.isdigit():
+                raise InvalidPayload(f"ids must be integers; got {raw[:40]!r}")
+            ids.append(int(raw))
+        flt = ItemFilter(statuses=tuple(statuses), levels=tuple(levels),
+                         environments=tuple(_multi(request, "environment")),
+                         frameworks=tuple(_multi(request, "framework")), ids=tuple(ids))
+        with self.s.engine.connect() as conn:
+            rows, total = items.list_items(conn, project_id, flt, page=page, per_page=per_page)
+        return ok({"page": page, "total_count": total,
+                   "items": [schemas.item(r) for r in rows]})
+
+    def _instances(self, request: Request, item_id: int | None) -> Response:
+        project_id = self.project_for_read(request)
+        page = _int(request, "page", 1) or 1
+        per_page = _int(request, "limit", INSTANCES_PER_PAGE, high=MAX_LIMIT) \
+            or INSTANCES_PER_PAGE
+        last_id = _int(request, "lastId", None)
+        with self.s.engine.connect() as conn:
+            if item_id is not None and items.get(conn, project_id, item_id) is None:
+                raise NotFound("Item not found in this project.")
+            rows = occurrences.list_page(conn, project_id, item_id=item_id, page=page,
+                                         per_page=per_page, last_id=last_id)
+        return ok({"page": page,
+                   "instances": [schemas.occurrence(r, codec.unpack(r.payload)) for r in rows]})
+
+    def item_instances(self, request: Request) -> Response:
+        """Occurrences of one item, newest first."""
+        return self._instances(request, _path_int(request, "item_id"))
+
+    def project_instances(self, request: Request) -> Response:
+        """Occurrences of the whole project, newest first."""
+        return self._instances(request, None)
+
+    def get_instance(self, request: Request) -> Response:
+        """One occurrence with its stored payload ("Raw JSON" in the UI)."""
+        project_id = self.project_for_read(request)
+        occ_id = _path_int(request, "instance_id")
+        with self.s.engine.connect() as conn:
+            row = occurrences.get(conn, project_id, occ_id)
+        if row is None:
+            raise NotFound("Occurrence not found in this project.")
+        return ok(schemas.occurrence(row, codec.unpack(row.payload)))

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core on SQLite and PostgreSQL. Functions take a Connection."""

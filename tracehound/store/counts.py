@@ -1,0 +1,29 @@
+"""Per-item hourly occurrence counters."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from tracehound.store import upsert
+from tracehound.store.tables import item_hourly_counts
+
+
+def bump(conn: Connection, counts: dict[tuple[int, int], int]) -> None:
+    """Add counts for (item id, hour) pairs: one upsert a chunk, in key order."""
+    rows = [{"item_id": k[0], "hour": k[1], "count": n} for k, n in sorted(counts.items())]
+    for part in upsert.chunks(rows):
+        stmt = upsert.insert(conn, item_hourly_counts).values(part)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["item_id", "hour"],
+            set_={"count": item_hourly_counts.c.count + stmt.excluded.count},
+        )
+        conn.execute(stmt)
+
+
+def hourly(conn: Connection, item_id: int) -> dict[int, int]:
+    rows = conn.execute(
+        select(item_hourly_counts.c.hour, item_hourly_counts.c.count)
+        .where(item_hourly_counts.c.item_id == item_id)
+        .order_by(item_hourly_counts.c.hour)
+    )
+    return {r.hour: r.count for r in rows}

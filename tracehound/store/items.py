@@ -1,0 +1,223 @@
+"""Item queries and writes. Writes are set-based: a constant number of statements a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    tuple_,
+    update,
+)
+
+from tracehound.model.item import ItemStatus
+from tracehound.store import upsert
+from tracehound.store.tables import items, projects
+
+ItemKey = tuple[int, str, str]  # (project_id, environment, fingerprint hash)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """What a first occurrence decides about the item it creates."""
+
+    key: ItemKey
+    fingerprint_key: str
+    grouping_version: str
+    title: str
+    level: int
+    platform: str
+    framework: str
+    language: str
+    exception_class: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class ItemTouch:
+    """One batch's effect on one item, from its newly stored occurrences."""
+
+    item_id: int
+    count: int
+    first_id: int
+    first_ts: float
+    last_id: int
+    last_ts: float
+    title: str  # used only when the occurrence reactivates the item
+
+
+def _select_keys(conn: Connection, keys: Sequence[ItemKey]) -> dict[ItemKey, tuple[int, int]]:
+    found: dict[ItemKey, tuple[int, int]] = {}
+    for part in upsert.chunks(list(keys), 300):
+        rows = conn.execute(
+            select(items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint,
+                   items.c.status)
+            .where(tuple_(items.c.project_id, items.c.environment, items.c.fingerprint)
+                   .in_(part))
+        )
+        for r in rows:
+            found[(r.project_id, r.environment, r.fingerprint)] = (r.id, r.status)
+    return found
+
+
+def resolve(
+    conn: Connection, wanted: dict[ItemKey, NewItem]
+) -> tuple[dict[ItemKey, tuple[int, int]], set[int]]:
+    """key → (item id, status before this batch), creating the missing items; and the
+    ids of the items this call created.
+
+    New items are numbered under a lock on their project rows (taken in id order, so
+    two workers cannot deadlock), and only after re-reading under that lock: a worker
+    that lost the race finds the other's item instead of wasting a counter.
+    """
+    found = _select_keys(conn, list(wanted))
+    missing = [k for k in wanted if k not in found]
+    created: set[int] = set()
+    if not missing:
+        return found, created
+    project_ids = sorted({k[0] for k in missing})
+    counters = {
+        r.id: r.item_counter
+        for r in conn.execute(
+            select(projects.c.id, projects.c.item_counter)
+            .where(projects.c.id.in_(project_ids))
+            .order_by(projects.c.id)
+            .with_for_update()
+        )
+    }
+    found.update(_select_keys(conn, missing))
+    missing = [k for k in missing if k not in found]
+    if not missing:
+        return found, created
+    rows: list[dict[str, Any]] = []
+    for key in missing:
+        new = wanted[key]
+        counters[key[0]] += 1
+        rows.append({
+            "project_id": key[0], "environment": key[1], "fingerprint": key[2],
+            "fingerprint_key": new.fingerprint_key, "grouping_version": new.grouping_version,
+            "counter": counters[key[0]], "title": new.title, "level": new.level,
+            "status": int(ItemStatus.ACTIVE), "platform": new.platform,
+            "framework": new.framework, "language": new.language,
+            "exception_class": new.exception_class, "created_at": new.created_at,
+        })
+    for part in upsert.chunks(rows):
+        stmt = upsert.insert(conn, items).values(part).on_conflict_do_nothing().returning(
+            items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint)
+        for r in conn.execute(stmt):
+            found[(r.project_id, r.environment, r.fingerprint)] = (r.id, int(ItemStatus.ACTIVE))
+            created.add(r.id)
+    conn.execute(
+        update(projects).where(projects.c.id == bindparam("b_id"))
+        .values(item_counter=bindparam("b_counter")),
+        [{"b_id": pid, "b_counter": c} for pid, c in sorted(counters.items())
+         if pid in {k[0] for k in missing}],
+    )
+    return found, created
+
+
+_RESOLVED = int(ItemStatus.RESOLVED)
+_ACTIVE = int(ItemStatus.ACTIVE)
+
+
+def apply_touches(conn: Connection, touches: list[ItemTouch]) -> None:
+    """Counters, first/last occurrence and the lifecycle, in one executemany UPDATE.
+
+    Every SET expression reads the row as it was before the statement, so the CASEs
+    below all see the old status. Rows are updated in id order to keep lock order
+    stable across concurrent workers.
+    """
+    if not touches:
+        return
+    reactivates = items.c.status == _RESOLVED
+    stmt = (
+        update(items)
+        .where(items.c.id == bindparam("b_id"))
+        .values(
+            total_occurrences=items.c.total_occurrences + bindparam("b_n"),
+            first_occurrence_id=func.coalesce(items.c.first_occurrence_id, bindparam("b_fid")),
+            first_occurrence_timestamp=func.coalesce(
+                items.c.first_occurrence_timestamp, bindparam("b_fts")),
+            last_occurrence_id=case(
+                (and_(items.c.last_occurrence_id.is_not(None),
+                      items.c.last_occurrence_id > bindparam("b_lid")),
+                 items.c.last_occurrence_id),
+                else_=bindparam("b_lid")),
+            last_occurrence_timestamp=case(
+                (and_(items.c.last_occurrence_timestamp.is_not(None),
+                      items.c.last_occurrence_timestamp > bindparam("b_lts")),
+                 items.c.last_occurrence_timestamp),
+                else_=bindparam("b_lts")),
+            activating_occurrence_id=case(
+                (reactivates | items.c.activating_occurrence_id.is_(None), bindparam("b_fid")),
+                else_=items.c.activating_occurrence_id),
+            last_activated_timestamp=case(
+                (reactivates | items.c.last_activated_timestamp.is_(None), bindparam("b_fts")),
+                else_=items.c.last_activated_timestamp),
+            title=case(
+                (and_(reactivates, items.c.title_lock.is_(False)), bindparam("b_title")),
+                else_=items.c.title),
+            status=case((reactivates, _ACTIVE), else_=items.c.status),
+        )
+    )
+    conn.execute(stmt, [
+        {"b_id": t.item_id, "b_n": t.count, "b_fid": t.first_id, "b_fts": t.first_ts,
+         "b_lid": t.last_id, "b_lts": t.last_ts, "b_title": t.title}
+        for t in sorted(touches, key=lambda t: t.item_id)
+    ])
+
+
+# ---- reads -------------------------------------------------------------------------
+
+
+def get(conn: Connection, project_id: int, item_id: int) -> Row[Any] | None:
+    return conn.execute(
+        select(items).where(items.c.id == item_id, items.c.project_id == project_id)
+    ).first()
+
+
+def by_counter(conn: Connection, project_id: int, counter: int) -> Row[Any] | None:
+    return conn.execute(
+        select(items).where(items.c.project_id == project_id, items.c.counter == counter)
+    ).first()
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    statuses: tuple[int, ...] = ()
+    levels: tuple[int, ...] = ()
+    environments: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
+    ids: tuple[int, ...] = ()
+
+
+def list_items(
+    conn: Connection, project_id: int, flt: ItemFilter, *, page: int, per_page: int
+) -> tuple[list[Row[Any]], int]:
+    """One page of a project's items, most recently seen first, and the total count."""
+    conds = [items.c.project_id == project_id]
+    if flt.statuses:
+        conds.append(items.c.status.in_(flt.statuses))
+    if flt.levels:
+        conds.append(items.c.level.in_(flt.levels))
+    if flt.environments:
+        conds.append(items.c.environment.in_(flt.environments))
+    if flt.frameworks:
+        conds.append(items.c.framework.in_(flt.frameworks))
+    if flt.ids:
+        conds.append(items.c.id.in_(flt.ids))
+    total = conn.execute(select(func.count()).select_from(items).where(*conds)).scalar_one()
+    rows = conn.execute(
+        select(items).where(*conds)
+        .order_by(items.c.last_occurrence_timestamp.desc(), items.c.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(rows), int(total)

@@ -1,0 +1,63 @@
+"""Occurrence writes (deduplicated on project + uuid) and reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from tracehound.store import upsert
+from tracehound.store.tables import occurrences
+
+
+def insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """Insert occurrences whose (project, uuid) is new; (project, uuid) → id of those.
+
+    A uuid seen before (an SDK retry, or two workers racing on one resent event) is
+    skipped by the unique constraint, and so is not counted twice.
+    """
+    stored: dict[tuple[int, str], int] = {}
+    for part in upsert.chunks(rows):
+        stmt = (
+            upsert.insert(conn, occurrences).values(part)
+            .on_conflict_do_nothing(index_elements=["project_id", "uuid"])
+            .returning(occurrences.c.id, occurrences.c.project_id, occurrences.c.uuid)
+        )
+        for r in conn.execute(stmt):
+            stored[(r.project_id, r.uuid)] = r.id
+    return stored
+
+
+def get(conn: Connection, project_id: int, occurrence_id: int) -> Row[Any] | None:
+    return conn.execute(
+        select(occurrences).where(
+            occurrences.c.id == occurrence_id, occurrences.c.project_id == project_id)
+    ).first()
+
+
+def by_uuid(conn: Connection, project_id: int, uuid: str) -> Row[Any] | None:
+    return conn.execute(
+        select(occurrences).where(
+            occurrences.c.project_id == project_id, occurrences.c.uuid == uuid)
+    ).first()
+
+
+def list_page(
+    conn: Connection,
+    project_id: int,
+    *,
+    item_id: int | None,
+    page: int,
+    per_page: int,
+    last_id: int | None,
+) -> list[Row[Any]]:
+    """Newest first; `last_id` pages by id (Rollbar's lastId) and overrides `page`."""
+    conds = [occurrences.c.project_id == project_id]
+    if item_id is not None:
+        conds.append(occurrences.c.item_id == item_id)
+    stmt = select(occurrences).where(*conds).order_by(occurrences.c.id.desc()).limit(per_page)
+    if last_id is not None:
+        stmt = stmt.where(occurrences.c.id < last_id)
+    else:
+        stmt = stmt.offset((page - 1) * per_page)
+    return list(conn.execute(stmt).all())

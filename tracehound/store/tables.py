@@ -1,0 +1,155 @@
+"""SQLAlchemy Core tables: the schema's single source of truth (migrations follow it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# BigInteger ids become INTEGER on SQLite so they alias the rowid (autoincrement works).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("email", String(255), nullable=False, unique=True),
+    Column("username", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("status", String(16), nullable=False, server_default="enabled"),
+    # last item counter handed out; rows are locked while new items are numbered
+    Column("item_counter", Integer, nullable=False, server_default="0"),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("account_id", "name"),
+)
+
+access_tokens = Table(
+    "access_tokens", metadata,
+    Column("id", Id, primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("name", String(255), nullable=False),
+    Column("scopes", String(255), nullable=False),  # space-separated Scope values
+    Column("status", String(16), nullable=False, server_default="enabled"),
+    Column("rate_limit_window_size", Integer, nullable=True),
+    Column("rate_limit_window_count", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# Durable ingest queue: a row exists from acknowledgement until its digest commits.
+ingest_queue = Table(
+    "ingest_queue", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("event", LargeBinary, nullable=False),  # model.event.encode()
+)
+
+items = Table(
+    "items", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
+    Column("environment", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # the hash items are unique on
+    Column("fingerprint_key", Text, nullable=False),  # readable text the hash came from
+    Column("grouping_version", String(16), nullable=False),
+    Column("counter", Integer, nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("platform", String(64), nullable=False, server_default=""),
+    Column("framework", String(64), nullable=False, server_default=""),
+    Column("language", String(64), nullable=False, server_default=""),
+    Column("exception_class", String(255), nullable=True),
+    Column("total_occurrences", BigInteger, nullable=False, server_default="0"),
+    Column("first_occurrence_id", BigInteger, nullable=True),
+    Column("first_occurrence_timestamp", Float, nullable=True),
+    Column("last_occurrence_id", BigInteger, nullable=True),
+    Column("last_occurrence_timestamp", Float, nullable=True),
+    Column("activating_occurrence_id", BigInteger, nullable=True),
+    Column("last_activated_timestamp", Float, nullable=True),
+    Column("last_resolved_timestamp", Float, nullable=True),
+    Column("last_muted_timestamp", Float, nullable=True),
+    Column("resolved_in_version", String(40), nullable=True),
+    Column("title_lock", Boolean, nullable=False, server_default="0"),
+    Column("level_lock", Boolean, nullable=False, server_default="0"),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "environment", "fingerprint",
+                     name="uq_items_project_env_fingerprint"),
+    UniqueConstraint("project_id", "counter", name="uq_items_project_counter"),
+    Index("ix_items_project_last_seen", "project_id", "last_occurrence_timestamp"),
+    Index("ix_items_project_status", "project_id", "status"),
+    sqlite_autoincrement=True,  # ids are never reused, even after deletions
+)
+
+occurrences = Table(
+    "occurrences", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("item_id", Id, ForeignKey("items.id"), nullable=False),
+    Column("uuid", String(64), nullable=False),
+    Column("timestamp", Float, nullable=False),  # server receive time
+    Column("level", SmallInteger, nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # codec.pack(stored data)
+    UniqueConstraint("project_id", "uuid", name="uq_occurrences_project_uuid"),
+    Index("ix_occurrences_item_id", "item_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+item_hourly_counts = Table(
+    "item_hourly_counts", metadata,
+    Column("item_id", Id, primary_key=True),
+    Column("hour", Integer, primary_key=True),  # unix time // 3600
+    Column("count", Integer, nullable=False),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("person_id", String(255), nullable=False),
+    Column("username", String(255), nullable=True),
+    Column("email", String(255), nullable=True),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    UniqueConstraint("project_id", "person_id", name="uq_people_project_person"),
+)
