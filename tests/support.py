@@ -1,0 +1,108 @@
+"""Test helpers: a live server in a thread, project creation, waiting for the digest."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import Engine
+
+from tracehound.app import create_app
+from tracehound.config import Settings
+from tracehound.store import projects
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ProjectInfo:
+    id: int
+    account_id: int
+    tokens: dict[str, str]
+
+    @property
+    def post(self) -> str:
+        return self.tokens["post_server_item"]
+
+    @property
+    def client(self) -> str:
+        return self.tokens["post_client_item"]
+
+    @property
+    def read(self) -> str:
+        return self.tokens["read"]
+
+
+def make_project(engine: Engine, name: str) -> ProjectInfo:
+    with engine.begin() as conn:
+        account_id = projects.first_account_id(conn) or projects.create_account(conn, "test")
+        project, made = projects.create_project(conn, account_id, name)
+    return ProjectInfo(project.id, account_id, made)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    http: httpx.Client
+
+    @property
+    def api(self) -> str:
+        return self.url + "/api/1/"
+
+    def post_item(self, token: str | None, data: dict[str, Any], **kw: Any) -> httpx.Response:
+        body: dict[str, Any] = {"data": data}
+        headers = {"X-Rollbar-Access-Token": token} if token else {}
+        return self.http.post(self.url + "/api/1/item/", json=body, headers=headers, **kw)
+
+    def get(self, path: str, token: str, **params: Any) -> httpx.Response:
+        return self.http.get(self.url + path, params=params,
+                             headers={"X-Rollbar-Access-Token": token})
+
+    def wait_digested(self, timeout: float = 20.0) -> None:
+        """Until the ingest queue is empty: everything acknowledged is stored."""
+        wait_queue_empty(self.http, self.url, timeout)
+
+
+def wait_queue_empty(client: httpx.Client, url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = client.get(url + "/health")
+        if r.status_code == 200 and r.json()["queue_depth"] == 0:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the ingest queue did not drain in time")
+
+
+@contextmanager
+def start_server(settings: Settings) -> Iterator[LiveServer]:
+    port = free_port()
+    app = create_app(settings.replace(port=port))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    client = httpx.Client(timeout=30)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings, client)
+    finally:
+        client.close()
+        server.should_exit = True
+        thread.join(timeout=30)
