@@ -196,7 +196,7 @@ class ItemFilter:
     levels: tuple[int, ...] = ()
     environments: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
-    ids: tuple[int, ...] = ()
+    ids: tuple[int, ...] | None = None  # None: any item; (): none
 
 
 def list_items(
@@ -212,7 +212,7 @@ def list_items(
         conds.append(items.c.environment.in_(flt.environments))
     if flt.frameworks:
         conds.append(items.c.framework.in_(flt.frameworks))
-    if flt.ids:
+    if flt.ids is not None:
         conds.append(items.c.id.in_(flt.ids))
     total = conn.execute(select(func.count()).select_from(items).where(*conds)).scalar_one()
     rows = conn.execute(

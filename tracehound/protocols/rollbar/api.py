@@ -26,6 +26,7 @@ from tracehound.store.items import ItemFilter
 ITEMS_PER_PAGE = 100
 INSTANCES_PER_PAGE = 20
 MAX_LIMIT = 5000
+MAX_ID = 2**63 - 1  # past this no row can match, and drivers refuse the value
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
                    r"[0-9a-fA-F]{12}$")
 
@@ -44,8 +45,9 @@ def _int(request: Request, name: str, default: int | None, *, low: int = 1,
         value = int(raw)
     except ValueError:
         raise InvalidPayload(f"{name} must be an integer, got {raw[:40]!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+    high = MAX_ID if high is None else high
+    if value < low or value > high:
+        bound = f"between {low} and {high}" if high != MAX_ID else f"at least {low}"
         raise InvalidPayload(f"{name} must be {bound}")
     return value
 
@@ -53,9 +55,12 @@ def _int(request: Request, name: str, default: int | None, *, low: int = 1,
 def _path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise NotFound(f"{name} must be an integer") from None
+    if not 0 < value <= MAX_ID:
+        raise NotFound(f"no such {name.removesuffix('_id')}")
+    return value
 
 
 def _multi(request: Request, name: str) -> list[str]:
@@ -164,14 +169,15 @@ class RollbarReadApi:
                 raise InvalidPayload("level must be one of debug, info, warning, error, "
                                      f"critical; got {name[:40]!r}")
             levels.append(int(lv))
-        ids = []
+        ids: list[int] | None = None
         for raw in _multi(request, "ids"):
             if not raw.isdigit():
                 raise InvalidPayload(f"ids must be integers; got {raw[:40]!r}")
-            ids.append(int(raw))
+            ids = (ids or []) + ([int(raw)] if int(raw) <= MAX_ID else [])
         flt = ItemFilter(statuses=tuple(statuses), levels=tuple(levels),
                          environments=tuple(_multi(request, "environment")),
-                         frameworks=tuple(_multi(request, "framework")), ids=tuple(ids))
+                         frameworks=tuple(_multi(request, "framework")),
+                         ids=None if ids is None else tuple(ids))
         with self.s.engine.connect() as conn:
             rows, total = items.list_items(conn, project_id, flt, page=page, per_page=per_page)
         return ok({"page": page, "total_count": total,
