@@ -18,7 +18,7 @@ from tracehound.grouping import versions
 from tracehound.grouping.fingerprint import Fingerprint
 from tracehound.grouping.title import title_for
 from tracehound.ingest.normalize import normalize
-from tracehound.model.event import Event, decode, encode
+from tracehound.model.event import Event, Person, decode, encode
 from tracehound.model.item import ItemStatus
 from tracehound.store import codec, counts, items, occurrences, people
 from tracehound.store.items import ItemKey, ItemTouch, NewItem
@@ -65,6 +65,21 @@ def _new_item(p: Prepared) -> NewItem:
     )
 
 
+def _merge_person(persons: dict[tuple[int, str], dict[str, Any]], project_id: int,
+                  person: Person, ts: float) -> None:
+    """One row per person a batch: the latest non-empty names, the seen-time range."""
+    prev = persons.get((project_id, person.id))
+    if prev is None:
+        persons[(project_id, person.id)] = {
+            "project_id": project_id, "person_id": person.id, "username": person.username,
+            "email": person.email, "first_seen": ts, "last_seen": ts}
+        return
+    prev["username"] = person.username or prev["username"]
+    prev["email"] = person.email or prev["email"]
+    prev["first_seen"] = min(prev["first_seen"], ts)
+    prev["last_seen"] = max(prev["last_seen"], ts)
+
+
 def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
     """Store a prepared batch; the caller owns the transaction."""
     result = DigestResult()
@@ -106,11 +121,7 @@ def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
                 t[3], t[4] = occ_id, ts
         hourly[(item_id, int(ts // 3600))] += 1
         if p.event.person is not None:
-            person = p.event.person
-            persons[(p.event.project_id, person.id)] = {
-                "project_id": p.event.project_id, "person_id": person.id,
-                "username": person.username, "email": person.email, "seen": ts,
-            }
+            _merge_person(persons, p.event.project_id, p.event.person, ts)
     items.apply_touches(conn, [ItemTouch(iid, *t[:6]) for iid, t in touches.items()])
     counts.bump(conn, hourly)
     if persons:

@@ -221,3 +221,16 @@ def list_items(
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), int(total)
+
+
+def set_status(conn: Connection, project_id: int, item_id: int, status: ItemStatus,
+               now: float) -> bool:
+    """A user's status change (resolve, mute, reopen); False when no such item."""
+    values: dict[str, Any] = {"status": int(status)}
+    if status is ItemStatus.RESOLVED:
+        values["last_resolved_timestamp"] = now
+    elif status is ItemStatus.MUTED:
+        values["last_muted_timestamp"] = now
+    result = conn.execute(update(items).where(
+        items.c.id == item_id, items.c.project_id == project_id).values(**values))
+    return result.rowcount == 1

@@ -11,11 +11,12 @@ from tracehound.store.tables import people
 
 
 def upsert_people(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Rows of project_id, person_id, username, email, seen: the latest names win."""
+    """Rows of project_id, person_id, username, email, first_seen, last_seen: the
+    latest non-empty names win."""
     for part in upsert.chunks(sorted(rows, key=lambda r: (r["project_id"], r["person_id"]))):
         values = [{"project_id": r["project_id"], "person_id": r["person_id"],
                    "username": r["username"], "email": r["email"],
-                   "first_seen": r["seen"], "last_seen": r["seen"]} for r in part]
+                   "first_seen": r["first_seen"], "last_seen": r["last_seen"]} for r in part]
         stmt = upsert.insert(conn, people).values(values)
         ex = stmt.excluded
         stmt = stmt.on_conflict_do_update(
