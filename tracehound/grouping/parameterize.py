@@ -22,8 +22,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
            r"|\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b"),
     ("hex", r"\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])"
             r"[0-9a-fA-F]{6,}\b"),
-    ("float", r"(?<![\w.])-?\d+\.\d+(?![\w.])"),
-    ("int", r"(?<![\w.])-?\d+(?![\w])"),
+    # a unit glued on ("12.5s", "300ms") stays, the number goes
+    ("float", r"(?<![\w.])-?\d+\.\d+(?![\d.])"),
+    ("int", r"(?<![\w.])-?\d+(?!\d)"),
 )
 
 _COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in PATTERNS))
