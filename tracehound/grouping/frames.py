@@ -10,7 +10,7 @@ _QUERY = re.compile(r"[?#].*$")
 _URL_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
 # dates (2024-01-31, 20240131) and hashes (build ids, git SHAs) in paths change per deploy
 _VOLATILE_PATH = re.compile(
-    r"(?<![a-z0-9])[0-9a-f]{7,64}(?![a-z0-9])|\d{4}-\d{2}-\d{2}(?:[T_-]?\d{2,6})?",
+    r"(?<![a-z0-9])(?=[a-f]*\d)[0-9a-f]{7,64}(?![a-z0-9])|\d{4}-\d{2}-\d{2}(?:[T_-]?\d{2,6})?",
     re.IGNORECASE,
 )
 _LONG_INT = re.compile(r"\d{2,}")
