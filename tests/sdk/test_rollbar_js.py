@@ -205,10 +205,5 @@ def test_read_back_matches_what_was_sent(  # type: ignore[no-untyped-def]
     assert by_uuid.json()["result"]["id"] == item["id"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "rollbar.js uses `endpoint` as the full item URL (3.x does not append `item/`), so "
-    "the base form pyrollbar uses, http://host/api/1/, makes it POST /api/1/, which "
-    "Tracehound answers 404 {\"err\":1,\"message\":\"Not found\"}; proposed fix: route "
-    "POST (and OPTIONS) /api/1/ to the same post_item handler as /api/1/item/"))
 def test_api_base_endpoint_is_accepted(node, server, project):  # type: ignore[no-untyped-def]
     run_sdk(node, server, project, "messages", endpoint=server.api)

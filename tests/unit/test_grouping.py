@@ -81,7 +81,20 @@ def test_in_app_frames_only_when_marked() -> None:
                          Frame("site-packages/lib.py", method=lib_method, in_app=False),
                          Frame("app.py", method="mine", in_app=True)])])
     assert versions.fingerprint(ev("a")).hash == versions.fingerprint(ev("b")).hash
-    assert "not in-app" in versions.fingerprint(ev("a")).explain()
+    assert "skipped: marked not in-app" in versions.fingerprint(ev("a")).explain()
+
+
+def test_runtime_and_library_frames_do_not_split_items() -> None:
+    def ev(*frames: Frame) -> Event:
+        return Event(project_id=1, uuid="u", received_at=0, vendor="t", environment="p",
+                     level=40, data={}, exceptions=[ExceptionInfo("TypeError", "", list(frames))])
+    mine = Frame("/app/src/routes/users.js", 41, method="getUser")
+    direct = ev(Frame("node:internal/process/task_queues", method="processTicks"), mine)
+    via_express = ev(Frame("/app/node_modules/express/lib/router/layer.js", method="handle"),
+                     mine)
+    assert versions.fingerprint(direct).hash == versions.fingerprint(via_express).hash
+    only_library = ev(Frame("/usr/lib/python3.12/json/decoder.py", method="decode"))
+    assert "json/decoder.py" in versions.fingerprint(only_library).key
 
 
 def test_explicit_fingerprint_is_used_as_the_hash() -> None:

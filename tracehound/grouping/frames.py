@@ -34,9 +34,31 @@ def normalize_method(method: str) -> str:
     return _LONG_INT.sub("<n>", method.strip())
 
 
+# Runtime and third-party code: how the error was reached through a framework or the
+# event loop says nothing about which bug it is (Rollbar drops "framework boilerplate").
+_LIBRARY = re.compile(
+    r"/node_modules/|^node:|^internal/|/site-packages/|/dist-packages/|^<frozen |"
+    r"/lib/python\d[.\d]*/|/usr/lib/ruby/|/gems/|/vendor/bundle/|^\(unknown\)$|^\[unknown\]$"
+)
+
+
+def is_library(frame: Frame) -> bool:
+    return bool(_LIBRARY.search(frame.filename)) or bool(
+        frame.module and frame.module.split(".")[0] in ("asyncio", "threading"))
+
+
 def grouping_frames(frames: list[Frame]) -> tuple[list[Frame], str]:
-    """The frames that identify the error, and why those: in-app ones when known."""
-    in_app = [f for f in frames if f.in_app]
-    if in_app and len(in_app) < len(frames):
-        return in_app, "in-app frames only"
+    """The frames that identify the error, and why those.
+
+    The client's in-app flags when it sent any; else every frame that is not runtime
+    or third-party code; all frames when that would leave none.
+    """
+    if any(f.in_app is not None for f in frames):
+        in_app = [f for f in frames if f.in_app]
+        if in_app:
+            return in_app, "marked not in-app by the client"
+        return frames, "all frames"
+    app = [f for f in frames if not is_library(f)]
+    if app:
+        return app, "library or runtime code"
     return frames, "all frames"

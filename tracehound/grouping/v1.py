@@ -3,8 +3,9 @@
 - An explicit client fingerprint wins (≤40 chars used as is, longer ones SHA-1'd, as
   Rollbar does).
 - Exceptions: every exception of the chain contributes its class and its frames
-  (normalized path or module, and function; never line numbers). In-app frames only
-  when the client marked some. An exception with no frames contributes its masked
+  (normalized path or module, and function; never line numbers). Only in-app frames:
+  as the client marked them, else every frame outside runtime and third-party code
+  (node_modules, node: internals, site-packages, gems…), else all frames. An exception with no frames contributes its masked
   message instead, so stackless errors of one class are not all lumped together.
 - Messages: the first 4 KiB of the text with data-looking spans masked
   (see parameterize.py).
@@ -40,7 +41,7 @@ def _exception_components(index: int, exc: ExceptionInfo, root: str | None) -> l
         value = f"{where} in {normalize_method(frame.method) or '?'}"
         used = frame in frames
         comps.append(Component(f"{prefix}.frame", value, contributes=used,
-                               hint="" if used else f"not in-app ({why})"))
+                               hint="" if used else f"skipped: {why}"))
     return comps
 
 

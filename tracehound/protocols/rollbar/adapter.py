@@ -33,6 +33,10 @@ class RollbarAdapter:
         post_item = errors.rollbar_errors(make_post_item(services), cors)
         add_route(r, "/api/1/item/", post_item, ["POST"], summary="Report an occurrence")
         add_route(r, "/api/1/item/", preflight, ["OPTIONS"], include_in_schema=False)
+        # rollbar.js posts to its `endpoint` as given; users copying pyrollbar's
+        # `.../api/1/` setting must not lose every report to a 404
+        add_route(r, "/api/1/", post_item, ["POST"], include_in_schema=False)
+        add_route(r, "/api/1/", preflight, ["OPTIONS"], include_in_schema=False)
         add_route(r, "/api/1/status/ping", api.ping, ["GET"], summary="Liveness")
         routes = [
             ("/api/1/item/", api.find_item, "Item by occurrence uuid or counter"),
