@@ -8,12 +8,12 @@ import uuid
 
 from sqlalchemy import Engine, event, func, select
 
+from tests.support import LiveServer, ProjectInfo
 from tracehound.ingest import digest, worker
 from tracehound.model.event import Event, ExceptionInfo, Frame, Level, Person, encode
 from tracehound.model.item import ItemStatus
 from tracehound.store import items
 from tracehound.store.tables import item_hourly_counts, occurrences, people
-from tests.support import LiveServer, ProjectInfo
 
 
 def exc_event(project_id: int, *, cls: str = "KeyError", method: str = "load",
@@ -115,7 +115,8 @@ def test_hourly_counts_and_people(engine: Engine, project: ProjectInfo) -> None:
         exc_event(project.id, received_at=t + 3601),
     ])
     with engine.connect() as conn:
-        counts = dict(conn.execute(select(item_hourly_counts.c.hour, item_hourly_counts.c.count)).all())
+        counts = dict(conn.execute(
+            select(item_hourly_counts.c.hour, item_hourly_counts.c.count)).all())
         person = conn.execute(select(people)).one()
     assert counts == {int(t // 3600): 1, int(t // 3600) + 1: 2}
     assert (person.person_id, person.username, person.email) == ("u1", "ann", "ann@x.io")

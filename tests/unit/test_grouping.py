@@ -69,7 +69,8 @@ def test_different_function_or_class_splits_items() -> None:
     other_fn = Event(**{**{f: getattr(base, f) for f in base.__struct_fields__},
                         "exceptions": [ExceptionInfo("KeyError", "", [Frame("a.py", method="g")])]})
     other_cls = Event(**{**{f: getattr(base, f) for f in base.__struct_fields__},
-                         "exceptions": [ExceptionInfo("IndexError", "", [Frame("a.py", method="f")])]})
+                         "exceptions": [ExceptionInfo("IndexError", "",
+                                                      [Frame("a.py", method="f")])]})
     hashes = {versions.fingerprint(e).hash for e in (base, other_fn, other_cls)}
     assert len(hashes) == 3
 

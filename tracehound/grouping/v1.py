@@ -5,8 +5,9 @@
 - Exceptions: every exception of the chain contributes its class and its frames
   (normalized path or module, and function; never line numbers). Only in-app frames:
   as the client marked them, else every frame outside runtime and third-party code
-  (node_modules, node: internals, site-packages, gems…), else all frames. An exception with no frames contributes its masked
-  message instead, so stackless errors of one class are not all lumped together.
+  (node_modules, node: internals, site-packages, gems…), else all frames. An
+  exception with no frames contributes its masked message instead, so stackless
+  errors of one class are not all lumped together.
 - Messages: the first 4 KiB of the text with data-looking spans masked
   (see parameterize.py).
 """

@@ -26,4 +26,4 @@ def hourly(conn: Connection, item_id: int) -> dict[int, int]:
         .where(item_hourly_counts.c.item_id == item_id)
         .order_by(item_hourly_counts.c.hour)
     )
-    return {r.hour: r.count for r in rows}
+    return {int(hour): int(n) for hour, n in rows.tuples()}

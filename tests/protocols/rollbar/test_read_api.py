@@ -22,10 +22,11 @@ def trace(cls: str, method: str, env: str = "prod", level: str | None = None,
 
 @pytest.fixture
 def seeded(server: LiveServer, project: ProjectInfo) -> LiveServer:
-    for i in range(3):
-        assert server.post_item(project.post, trace("KeyError", "load", uuid=f"k{i}")).status_code == 200
-    assert server.post_item(project.post, trace("ValueError", "parse", level="warning")).status_code == 200
-    assert server.post_item(project.post, trace("ValueError", "parse", env="staging")).status_code == 200
+    sent = [trace("KeyError", "load", uuid=f"k{i}") for i in range(3)] + [
+        trace("ValueError", "parse", level="warning"),
+        trace("ValueError", "parse", env="staging")]
+    for data in sent:
+        assert server.post_item(project.post, data).status_code == 200
     server.wait_digested()
     return server
 
