@@ -17,7 +17,7 @@ import threading
 import time
 import uuid as uuidlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from tests.support import free_port
 from tracehound.store.tables import ingest_queue, item_hourly_counts, items, occurrences
 
 __all__ = ["Procs", "Proc", "Load", "cli_json", "free_port", "rollbar_events",
-           "check_store", "StoreReport", "check_read_api", "queue_depth"]
+           "check_store", "StoreReport", "check_read_api", "queue_depth", "wait_drained",
+           "wait_ping", "wait_worker", "error_kinds", "short_lines", "log_excerpt"]
 
 START_TIMEOUT = 30.0
 
@@ -149,21 +150,28 @@ class Procs:
         return proc
 
     def worker(self, name: str, db_args: Sequence[str],
-               env: dict[str, str] | None = None) -> Proc:
-        """`tracehound worker`, returned once it logged that it started."""
+               env: dict[str, str] | None = None, *, wait: bool = True) -> Proc:
+        """`tracehound worker`, returned once it logged that it started (`wait`)."""
         proc = self.spawn(name, ["worker", *db_args], env)
-        deadline = time.monotonic() + START_TIMEOUT
-        while "digest worker started" not in proc.log():
-            if not proc.alive():
-                raise AssertionError(f"{name} exited {proc.popen.returncode}:\n{proc.log()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{name} did not start in time:\n{proc.log()}")
-            time.sleep(0.05)
+        if wait:
+            wait_worker(proc)
         return proc
 
     def logs(self) -> str:
         return "\n".join(f"----- {p.name} (pid {p.pid}, exit {p.popen.returncode}) -----\n"
-                         f"{p.log()[-4000:]}" for p in self.started)
+                         f"{short_lines(p.log())[-4000:]}" for p in self.started)
+
+
+def short_lines(text: str, width: int = 300) -> str:
+    """Log text with each line cut to `width` (SQLAlchemy errors print every parameter)."""
+    return "\n".join(ln if len(ln) <= width else ln[:width] + " …"
+                     for ln in text.splitlines())
+
+
+def log_excerpt(text: str, *needles: str, limit: int = 40) -> str:
+    """The (shortened) log lines containing any of `needles`."""
+    lines = [ln for ln in short_lines(text).splitlines() if any(n in ln for n in needles)]
+    return "\n".join(lines[:limit])
 
 
 def wait_ping(proc: Proc, timeout: float = START_TIMEOUT) -> None:
@@ -182,6 +190,16 @@ def wait_ping(proc: Proc, timeout: float = START_TIMEOUT) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{proc.name} did not answer in {timeout}s:\n{proc.log()}")
             time.sleep(0.05)
+
+
+def wait_worker(proc: Proc, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while "digest worker started" not in proc.log():
+        if not proc.alive():
+            raise AssertionError(f"{proc.name} exited {proc.popen.returncode}:\n{proc.log()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{proc.name} did not start in {timeout}s:\n{proc.log()}")
+        time.sleep(0.05)
 
 
 def queue_depth(url: str, http: httpx.Client | None = None) -> int | None:
@@ -273,7 +291,11 @@ class Load:
     events: Sequence[tuple[str, Any, dict[str, Any]]]
     threads: int = 6
     deadline_s: float = 60.0
-    resend_every: int = 0  # >0: every Nth event is posted again after its ack
+    # >0: every Nth event is posted again once acknowledged, to the next URL; a thread
+    # does so `resend_batch` at a time, in reverse order, so that the two copies of
+    # two events sit in the queue in opposite orders, some batches apart
+    resend_every: int = 0
+    resend_batch: int = 1
 
     acked: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
@@ -317,15 +339,16 @@ class Load:
                 return
             time.sleep(0.005)
 
-    def _post(self, http: httpx.Client, worker: int, attempt: int, uid: str,
+    def _post(self, http: httpx.Client, attempt: int, uid: str,
               payload: dict[str, Any]) -> bool:
-        """One event until acknowledged; False when it failed for good."""
+        """One event until acknowledged, starting with URL number `attempt` (modulo the
+        number of URLs), the next one on each retry; False when it failed for good."""
         while not self._stop.is_set():
             if time.monotonic() > self._deadline:
                 self._fail(f"{uid}: not acknowledged before the deadline")
                 return False
             urls = self.urls()
-            url = urls[(worker + attempt) % len(urls)]
+            url = urls[attempt % len(urls)]
             try:
                 r = http.post(url + "/api/1/item/", json=payload,
                               headers={"X-Rollbar-Access-Token": self.token})
@@ -359,17 +382,27 @@ class Load:
         with self._lock:
             self.failures.append(msg)
 
+    def _resend(self, http: httpx.Client, pending: list[tuple[int, str, Any]]) -> None:
+        """Post acknowledged events again, newest first, each to the next server."""
+        for i, uid, payload in reversed(pending):
+            self._post(http, i + 1, uid, payload)
+        pending.clear()
+
     def _run(self, t: int) -> None:
+        pending: list[tuple[int, str, Any]] = []
         try:
             with httpx.Client(timeout=httpx.Timeout(10.0, connect=2.0)) as http:
                 for i in range(t, len(self.events), self.threads):
                     if self._stop.is_set():
                         return
                     uid, _, payload = self.events[i]
-                    if not self._post(http, t, i, uid, payload):
+                    if not self._post(http, i, uid, payload):
                         continue
                     if self.resend_every and i % self.resend_every == 0:
-                        self._post(http, t, i + 1, uid, payload)  # the other server
+                        pending.append((i, uid, payload))
+                    if len(pending) >= self.resend_batch:
+                        self._resend(http, pending)
+                self._resend(http, pending)
         except Exception as exc:  # noqa: BLE001 - recorded, asserted by the test
             self._fail(f"load thread {t} crashed: {exc!r}")
 
@@ -470,16 +503,3 @@ def check_read_api(url: str, read_token: str, report: StoreReport, sample: Seque
             assert r.status_code == 200, f"uuid {uid}: {r.status_code} {r.text[:200]}"
             assert r.json()["result"]["id"] == report.item_of_uuid[uid]
 
-
-def poll(cond: Callable[[], bool], timeout: float, interval: float = 0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(interval)
-    return cond()
-
-
-def iter_chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]

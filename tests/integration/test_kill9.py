@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,8 @@ EVENTS = 2400
 KINDS = error_kinds(20)
 
 
-def test_kill9_mid_load_loses_no_acknowledged_event(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_kill9_mid_load_loses_no_acknowledged_event(
+        db_url: str, tmp_path: Path) -> None:
     if db_url.startswith("sqlite"):
         db_args = ["--data-dir", str(tmp_path)]  # db_url is tmp_path/tracehound.sqlite3
     else:
@@ -82,8 +84,10 @@ def test_kill9_mid_load_loses_no_acknowledged_event(db_url: str, tmp_path) -> No
             server.kill9()
 
             server = procs.serve("serve-3", port, db_args)
-            note(f"kill -9 serve-3 while digesting the backlog: queue {queue_depth(url)}")
+            backlog = queue_depth(url)
+            note(f"kill -9 serve-3 while digesting the backlog: queue {backlog}")
             server.kill9()
+            assert backlog, "the backlog was gone before the third kill: raise EVENTS"
 
             server = procs.serve("serve-4", port, db_args)
             note(f"serve-4 up: {load.acked_count} acked")
