@@ -17,6 +17,10 @@ def insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[int, 
     skipped by the unique constraint, and so is not counted twice.
     """
     stored: dict[tuple[int, str], int] = {}
+    # One lock order for every worker: two batches holding copies of the same uuids in
+    # opposite orders would otherwise wait on each other's uncommitted index entries
+    # (a deadlock seen in tests/integration/test_scale_out.py on PostgreSQL).
+    rows = sorted(rows, key=lambda r: (r["project_id"], r["uuid"]))
     for part in upsert.chunks(rows):
         stmt = (
             upsert.insert(conn, occurrences).values(part)
