@@ -11,13 +11,14 @@ from tracehound.store.tables import item_hourly_counts
 def bump(conn: Connection, counts: dict[tuple[int, int], int]) -> None:
     """Add counts for (item id, hour) pairs: one upsert a chunk, in key order."""
     rows = [{"item_id": k[0], "hour": k[1], "count": n} for k, n in sorted(counts.items())]
-    for part in upsert.chunks(rows):
-        stmt = upsert.insert(conn, item_hourly_counts).values(part)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["item_id", "hour"],
-            set_={"count": item_hourly_counts.c.count + stmt.excluded.count},
-        )
-        conn.execute(stmt)
+    if not rows:
+        return
+    stmt = upsert.insert(conn, item_hourly_counts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["item_id", "hour"],
+        set_={"count": item_hourly_counts.c.count + stmt.excluded.count},
+    )
+    conn.execute(stmt, rows)  # executemany: compiled once, cached
 
 
 def hourly(conn: Connection, item_id: int) -> dict[int, int]:

@@ -109,12 +109,11 @@ def resolve(
             "framework": new.framework, "language": new.language,
             "exception_class": new.exception_class, "created_at": new.created_at,
         })
-    for part in upsert.chunks(rows):
-        stmt = upsert.insert(conn, items).values(part).on_conflict_do_nothing().returning(
-            items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint)
-        for r in conn.execute(stmt):
-            found[(r.project_id, r.environment, r.fingerprint)] = (r.id, int(ItemStatus.ACTIVE))
-            created.add(r.id)
+    stmt = upsert.insert(conn, items).on_conflict_do_nothing().returning(
+        items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint)
+    for r in conn.execute(stmt, rows):  # executemany: compiled once, cached
+        found[(r.project_id, r.environment, r.fingerprint)] = (r.id, int(ItemStatus.ACTIVE))
+        created.add(r.id)
     conn.execute(
         update(projects).where(projects.c.id == bindparam("b_id"))
         .values(item_counter=bindparam("b_counter")),

@@ -21,14 +21,17 @@ def insert_new(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[int, 
     # opposite orders would otherwise wait on each other's uncommitted index entries
     # (a deadlock seen in tests/integration/test_scale_out.py on PostgreSQL).
     rows = sorted(rows, key=lambda r: (r["project_id"], r["uuid"]))
-    for part in upsert.chunks(rows):
-        stmt = (
-            upsert.insert(conn, occurrences).values(part)
-            .on_conflict_do_nothing(index_elements=["project_id", "uuid"])
-            .returning(occurrences.c.id, occurrences.c.project_id, occurrences.c.uuid)
-        )
-        for r in conn.execute(stmt):
-            stored[(r.project_id, r.uuid)] = r.id
+    if not rows:
+        return stored
+    # executemany: the statement compiles once and is cached; SQLAlchemy packs the rows
+    # into multi-row INSERTs ("insertmanyvalues"), so this is one round trip a batch.
+    stmt = (
+        upsert.insert(conn, occurrences)
+        .on_conflict_do_nothing(index_elements=["project_id", "uuid"])
+        .returning(occurrences.c.id, occurrences.c.project_id, occurrences.c.uuid)
+    )
+    for r in conn.execute(stmt, rows):
+        stored[(r.project_id, r.uuid)] = r.id
     return stored
 
 
