@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event, func, select
 
 from tests.support import LiveServer, ProjectInfo
 from tracehound.ingest import digest, worker
-from tracehound.model.event import Event, ExceptionInfo, Frame, Level, Person, encode
+from tracehound.model.event import Event, ExceptionInfo, Frame, Level, Person, encode, pack_data
 from tracehound.model.item import ItemStatus
 from tracehound.store import items
 from tracehound.store.tables import item_hourly_counts, occurrences, people
@@ -21,7 +21,7 @@ def exc_event(project_id: int, *, cls: str = "KeyError", method: str = "load",
               **kw: object) -> Event:
     return Event(
         project_id=project_id, uuid=uuid.uuid4().hex, vendor="test", environment=env,
-        received_at=received_at or time.time(), level=int(Level.ERROR), data={"x": 1},
+        received_at=received_at or time.time(), level=int(Level.ERROR), data=pack_data({"x": 1}),
         exceptions=[ExceptionInfo(cls, "boom 42", [Frame("/app/a.py", 3, method=method)])],
         **kw)  # type: ignore[arg-type]
 

@@ -14,7 +14,7 @@ import pytest
 
 from tracehound.grouping import versions
 from tracehound.grouping.title import title_for
-from tracehound.model.event import Event, ExceptionInfo, Frame
+from tracehound.model.event import Event, ExceptionInfo, Frame, pack_data
 from tracehound.protocols.rollbar.translate import translate
 
 DATA = Path(__file__).parent.parent / "data" / "grouping"
@@ -64,7 +64,7 @@ def test_build_hashes_and_query_strings_are_ignored_in_paths() -> None:
 
 def test_different_function_or_class_splits_items() -> None:
     base = Event(project_id=1, uuid="u", received_at=0, vendor="t", environment="p",
-                 level=40, data={},
+                 level=40, data=pack_data({}),
                  exceptions=[ExceptionInfo("KeyError", "", [Frame("a.py", method="f")])])
     other_fn = Event(**{**{f: getattr(base, f) for f in base.__struct_fields__},
                         "exceptions": [ExceptionInfo("KeyError", "", [Frame("a.py", method="g")])]})
@@ -78,7 +78,7 @@ def test_different_function_or_class_splits_items() -> None:
 def test_in_app_frames_only_when_marked() -> None:
     def ev(lib_method: str) -> Event:
         return Event(project_id=1, uuid="u", received_at=0, vendor="t", environment="p",
-                     level=40, data={}, exceptions=[ExceptionInfo("E", "", [
+                     level=40, data=pack_data({}), exceptions=[ExceptionInfo("E", "", [
                          Frame("site-packages/lib.py", method=lib_method, in_app=False),
                          Frame("app.py", method="mine", in_app=True)])])
     assert versions.fingerprint(ev("a")).hash == versions.fingerprint(ev("b")).hash
@@ -88,7 +88,8 @@ def test_in_app_frames_only_when_marked() -> None:
 def test_runtime_and_library_frames_do_not_split_items() -> None:
     def ev(*frames: Frame) -> Event:
         return Event(project_id=1, uuid="u", received_at=0, vendor="t", environment="p",
-                     level=40, data={}, exceptions=[ExceptionInfo("TypeError", "", list(frames))])
+                     level=40, data=pack_data({}),
+                     exceptions=[ExceptionInfo("TypeError", "", list(frames))])
     mine = Frame("/app/src/routes/users.js", 41, method="getUser")
     direct = ev(Frame("node:internal/process/task_queues", method="processTicks"), mine)
     via_express = ev(Frame("/app/node_modules/express/lib/router/layer.js", method="handle"),
@@ -106,6 +107,6 @@ def test_titles() -> None:
     assert title_for(event_from(DATA / "explicit_fingerprint.json")) == "Database connection lost"
     assert title_for(event_from(DATA / "python_trace_chain.json")) == "JobFailed: job 881 failed"
     long = Event(project_id=1, uuid="u", received_at=0, vendor="t", environment="p",
-                 level=20, data={}, message="word " * 200)
+                 level=20, data=pack_data({}), message="word " * 200)
     t = title_for(long)
     assert len(t) <= 255 and t.endswith("...")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tracehound.model.event import Frame
 
@@ -17,6 +18,8 @@ _LONG_INT = re.compile(r"\d{2,}")
 ROOT_MARKER = "<root>"
 
 
+# The same few hundred paths and functions recur in every event: cache their forms.
+@lru_cache(maxsize=8192)
 def normalize_path(filename: str, server_root: str | None) -> str:
     """Path with server root, URL origin, query string and build hashes removed."""
     path = filename.strip()
@@ -29,6 +32,7 @@ def normalize_path(filename: str, server_root: str | None) -> str:
     return _VOLATILE_PATH.sub("<v>", path)
 
 
+@lru_cache(maxsize=8192)
 def normalize_method(method: str) -> str:
     """Function name with generated numbers (lambda_12, anonymous$42) masked."""
     return _LONG_INT.sub("<n>", method.strip())
@@ -42,8 +46,13 @@ _LIBRARY = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
+def _library_path(filename: str) -> bool:
+    return bool(_LIBRARY.search(filename))
+
+
 def is_library(frame: Frame) -> bool:
-    return bool(_LIBRARY.search(frame.filename)) or bool(
+    return _library_path(frame.filename) or bool(
         frame.module and frame.module.split(".")[0] in ("asyncio", "threading"))
 
 

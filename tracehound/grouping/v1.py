@@ -37,10 +37,11 @@ def _exception_components(index: int, exc: ExceptionInfo, root: str | None) -> l
         comps.append(Component(f"{prefix}.message", parameterize(exc.message),
                                hint="no stack frames, the masked message stands in"))
         return comps
+    kept = {id(f) for f in frames}
     for frame in exc.frames:
         where = frame.module or normalize_path(frame.filename, root)
         value = f"{where} in {normalize_method(frame.method) or '?'}"
-        used = frame in frames
+        used = id(frame) in kept
         comps.append(Component(f"{prefix}.frame", value, contributes=used,
                                hint="" if used else f"skipped: {why}"))
     return comps

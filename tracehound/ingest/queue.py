@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from tracehound import log
-from tracehound.errors import InvalidPayload
 from tracehound.model.event import Event, encode
 from tracehound.store import db
 from tracehound.store.tables import ingest_queue
@@ -72,10 +71,7 @@ class GroupCommitter:
         """Durably queue one event; raises if it could not be committed."""
         if self._closed:
             raise RuntimeError("ingest queue is closed")
-        try:
-            blob = encode(event)
-        except RecursionError:
-            raise InvalidPayload("Invalid format. data is nested too deeply.") from None
+        blob = encode(event)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         row = {"project_id": event.project_id, "received_at": event.received_at,

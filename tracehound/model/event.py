@@ -85,7 +85,9 @@ class Event(msgspec.Struct, omit_defaults=True):
     vendor: str
     environment: str
     level: int
-    data: dict[str, Any]  # the vendor payload as received (for the vendor's read API)
+    # The vendor payload as received, kept msgpack-encoded: the digest never needs its
+    # contents, so it is never decoded there (only the vendor's read API opens it).
+    data: msgspec.Raw
     exceptions: list[ExceptionInfo] = []  # outermost first, then its causes
     message: str | None = None
     title: str | None = None  # explicit title from the client
@@ -104,6 +106,15 @@ class Event(msgspec.Struct, omit_defaults=True):
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Event)
+
+
+def pack_data(payload: Any) -> msgspec.Raw:
+    """Encode a vendor payload for Event.data; RecursionError if absurdly deep."""
+    return msgspec.Raw(_encoder.encode(payload))
+
+
+def unpack_data(raw: msgspec.Raw) -> Any:
+    return msgspec.msgpack.decode(raw)
 
 
 def encode(event: Event) -> bytes:

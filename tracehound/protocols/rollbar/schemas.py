@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracehound.model.event import Event, Level
+from tracehound.model.event import Event, Level, unpack_data
 from tracehound.model.item import ItemStatus
 
 
@@ -70,5 +70,5 @@ def occurrence(row: Any, event: Event) -> dict[str, Any]:
         "timestamp": int(row.timestamp),
         "version": 2,
         "billable": 1,
-        "data": event.data,
+        "data": unpack_data(event.data),
     }

@@ -18,6 +18,7 @@ from tracehound.model.event import (
     Level,
     NormalizationNote,
     Person,
+    pack_data,
 )
 
 CLIENT_PLATFORMS = frozenset({"browser", "android", "ios", "flash", "client"})
@@ -286,6 +287,10 @@ def translate(
         "timestamp_ms": int(received_at * 1000),
         "access_token": "",
     }
+    try:
+        packed = pack_data(stored)
+    except RecursionError:
+        raise InvalidPayload("Invalid format. data is nested too deeply.") from None
     return Event(
         project_id=project_id,
         uuid=uid,
@@ -293,7 +298,7 @@ def translate(
         vendor="rollbar",
         environment=env.strip() if isinstance(env, str) else "",
         level=level,
-        data=stored,
+        data=packed,
         exceptions=excs,
         message=message,
         title=_text(data.get("title"), "data.title", p) or None,
