@@ -14,6 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 SQLITE_PRAGMAS = (
+    # 16 KiB pages: a ~3 KB compressed occurrence leaves a quarter of a 4 KiB page
+    # unused; measured 4.3 KB/event at 4 KiB pages, 3.4 KB at 16 KiB (bench corpus).
+    # Takes effect only when the database file is created (before WAL is switched on).
+    "PRAGMA page_size=16384",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",  # durable across process crashes in WAL mode
     "PRAGMA busy_timeout=10000",
