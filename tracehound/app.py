@@ -31,7 +31,8 @@ from tracehound.store.db import build_engine
 def create_app(settings: Settings) -> FastAPI:
     engine = build_engine(settings.resolved_database_url)
     worker = Worker(engine, batch_size=settings.digest_batch_size,
-                    poll_seconds=settings.worker_poll_seconds) if settings.worker else None
+                    poll_seconds=settings.worker_poll_seconds,
+                    linger_seconds=settings.digest_linger_seconds) if settings.worker else None
     committer = GroupCommitter(engine, batch_size=settings.enqueue_batch_size,
                                on_commit=worker.notify if worker else lambda: None)
     services = Services(

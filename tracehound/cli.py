@@ -152,7 +152,8 @@ def worker(
     log.configure(settings.log_level)
     engine = _migrated_engine(settings)
     w = Worker(engine, batch_size=settings.digest_batch_size,
-               poll_seconds=settings.worker_poll_seconds)
+               poll_seconds=settings.worker_poll_seconds,
+               linger_seconds=settings.digest_linger_seconds)
     signal.signal(signal.SIGTERM, lambda *_: w.stop())
     signal.signal(signal.SIGINT, lambda *_: w.stop())
     log.get("worker").info("digest worker started on %s",

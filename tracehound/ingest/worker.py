@@ -57,10 +57,12 @@ def run_once(engine: Engine, batch_size: int) -> tuple[int, DigestResult]:
 class Worker:
     """A loop around run_once, woken early by `notify()` after an enqueue commit."""
 
-    def __init__(self, engine: Engine, *, batch_size: int, poll_seconds: float) -> None:
+    def __init__(self, engine: Engine, *, batch_size: int, poll_seconds: float,
+                 linger_seconds: float = 0.0) -> None:
         self._engine = engine
         self._batch_size = batch_size
         self._poll = poll_seconds
+        self._linger = linger_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,9 +100,13 @@ class Worker:
                 backoff = min(backoff * 2, 30.0)
                 continue
             self.digested += taken
-            if taken < self._batch_size:
+            if taken == 0:
                 self._wake.wait(self._poll)
                 self._wake.clear()
+            elif taken < self._batch_size and self._linger:
+                # a partial batch: let the next one fill up a little (the per-batch
+                # statements and commit are then shared by more events)
+                self._stop.wait(self._linger)
 
 
 def drain(engine: Engine, batch_size: int = 500, timeout: float = 60.0) -> None:
