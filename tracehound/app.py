@@ -23,6 +23,7 @@ from tracehound.config import Settings
 from tracehound.ingest.queue import GroupCommitter
 from tracehound.ingest.worker import Worker
 from tracehound.protocols import ADAPTERS
+from tracehound.protocols.base import Endpoint, IngestFastPath
 from tracehound.services import Services
 from tracehound.store import migrate
 from tracehound.store.db import build_engine
@@ -63,8 +64,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     app.state.worker = worker
     app.include_router(health.router(services))
+    fast: dict[tuple[str, str], Endpoint] = {}
     for adapter in ADAPTERS:
         app.include_router(adapter.router(services))
+        fast.update(adapter.ingest_routes(services))
+    app.add_middleware(IngestFastPath, routes=fast)
 
     def _adapter_error(request: Request, status: int, message: str) -> Response:
         for adapter in ADAPTERS:

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracehound.protocols import http
-from tracehound.protocols.base import add_route
+from tracehound.protocols.base import Endpoint, add_route, fast_routes
 from tracehound.protocols.rollbar import errors
 from tracehound.protocols.rollbar.api import RollbarReadApi
 from tracehound.protocols.rollbar.ingest import make_post_item
@@ -22,15 +22,16 @@ class RollbarAdapter:
                      headers: dict[str, str] | None = None) -> Response:
         return errors.render(status, message, headers)
 
+    def ingest_routes(self, services: Services) -> dict[tuple[str, str], Endpoint]:
+        post_item = errors.rollbar_errors(make_post_item(services), http.cors_headers())
+        return fast_routes(["/api/1/item/", "/api/1/"],
+                           {"POST": post_item, "OPTIONS": _preflight})
+
     def router(self, services: Services) -> APIRouter:
         r = APIRouter(tags=["rollbar"])
         api = RollbarReadApi(services)
-        cors = http.cors_headers()
-
-        async def preflight(request: Request) -> Response:
-            return http.preflight(request)
-
-        post_item = errors.rollbar_errors(make_post_item(services), cors)
+        preflight = _preflight
+        post_item = errors.rollbar_errors(make_post_item(services), http.cors_headers())
         add_route(r, "/api/1/item/", post_item, ["POST"], summary="Report an occurrence")
         add_route(r, "/api/1/item/", preflight, ["OPTIONS"], include_in_schema=False)
         # rollbar.js posts to its `endpoint` as given; users copying pyrollbar's
@@ -51,3 +52,7 @@ class RollbarAdapter:
             add_route(r, path, errors.rollbar_errors(api.threaded(fn)), ["GET"],
                       summary=summary)
         return r
+
+
+async def _preflight(request: Request) -> Response:
+    return http.preflight(request)
