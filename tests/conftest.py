@@ -49,7 +49,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=str(tmp_path), worker_poll_seconds=0.05)
+    return Settings(database_url=db_url, data_dir=str(tmp_path), worker_poll_seconds=0.05,
+                    worker_process=False)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ and stops them in order on shutdown so queued requests are written before exit.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,7 @@ from tracehound.api import health
 from tracehound.auth.ratelimit import RateLimiter
 from tracehound.auth.tokens import TokenCache
 from tracehound.config import Settings
+from tracehound.ingest.child import ChildWorker
 from tracehound.ingest.queue import GroupCommitter
 from tracehound.ingest.worker import Worker
 from tracehound.protocols import ADAPTERS
@@ -31,9 +33,13 @@ from tracehound.store.db import build_engine
 
 def create_app(settings: Settings) -> FastAPI:
     engine = build_engine(settings.resolved_database_url)
-    worker = Worker(engine, batch_size=settings.digest_batch_size,
-                    poll_seconds=settings.worker_poll_seconds,
-                    linger_seconds=settings.digest_linger_seconds) if settings.worker else None
+    worker: Worker | ChildWorker | None = None
+    if settings.worker and settings.worker_process:
+        worker = ChildWorker(settings)
+    elif settings.worker:
+        worker = Worker(engine, batch_size=settings.digest_batch_size,
+                        poll_seconds=settings.worker_poll_seconds,
+                        linger_seconds=settings.digest_linger_seconds)
     committer = GroupCommitter(engine, batch_size=settings.enqueue_batch_size,
                                on_commit=worker.notify if worker else lambda: None)
     services = Services(
@@ -49,11 +55,16 @@ def create_app(settings: Settings) -> FastAPI:
         committer.start()
         if worker:
             worker.start()
+        # Everything imported and built so far lives as long as the process: keep it
+        # out of the cyclic GC's scans (14% -> 7% of server CPU, bench/RESULTS.md).
+        gc.collect()
+        gc.freeze()
         log.get("app").info("tracehound %s serving on %s", __version__,
                             engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            gc.unfreeze()
             committer.stop()
             if worker:
                 worker.stop()

@@ -144,8 +144,14 @@ def serve(
 def worker(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    parent_pid: Annotated[int | None, typer.Option(
+        hidden=True, help="Exit when this process is no longer our parent (serve's child).")
+    ] = None,
 ) -> None:
     """Run only the digest, for set-ups where API and worker processes scale apart."""
+    import gc
+    import os
+
     from tracehound.ingest.worker import Worker
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
@@ -158,9 +164,14 @@ def worker(
     signal.signal(signal.SIGINT, lambda *_: w.stop())
     log.get("worker").info("digest worker started on %s",
                            engine.url.render_as_string(hide_password=True))
+    gc.collect()
+    gc.freeze()  # startup objects leave the collector's scans (bench/RESULTS.md)
     w.start()
     while w.is_running():
         w.join(0.5)
+        if parent_pid is not None and os.getppid() != parent_pid:
+            log.get("worker").warning("serve (pid %s) is gone; stopping", parent_pid)
+            w.stop()
     sys.exit(0)
 
 

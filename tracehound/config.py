@@ -34,17 +34,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address `serve` listens on."),
     Setting("port", 8000, "Port `serve` listens on."),
     Setting("worker", True, "Run the digest worker inside `serve`."),
+    Setting("worker_process", True, "Run `serve`'s digest worker as a child process "
+            "(its own core and GIL) rather than a thread of the API process."),
     Setting("max_body_bytes", 1024 * 1024, "Largest request body accepted, compressed "
             "or decompressed (413 above it)."),
     Setting("digest_batch_size", 200, "Most queued events digested in one transaction."),
-    Setting("worker_poll_seconds", 0.2, "How often an idle out-of-process worker looks "
+    Setting("worker_poll_seconds", 0.1, "How often an idle out-of-process worker looks "
             "for queued events."),
     Setting("digest_linger_seconds", 0.05, "After a partial batch, how long the worker "
             "lets events accumulate before the next one (bigger batches, less CPU per "
             "event; adds at most this to the time until an event is visible)."),
     Setting("enqueue_batch_size", 500, "Most events written to the ingest queue in one "
             "group commit."),
-    Setting("system_rate_limit_per_minute", 50000, "Per-token request ceiling per "
+    Setting("system_rate_limit_per_minute", 600000, "Per-token request ceiling per "
             "minute, on top of each token's own limit (0 = none)."),
     Setting("token_cache_seconds", 10.0, "How long a looked-up access token is cached."),
     Setting("log_level", "info", "Logging level."),
@@ -58,12 +60,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     worker: bool = True
+    worker_process: bool = True
     max_body_bytes: int = 1024 * 1024
     digest_batch_size: int = 200
-    worker_poll_seconds: float = 0.2
+    worker_poll_seconds: float = 0.1
     digest_linger_seconds: float = 0.05
     enqueue_batch_size: int = 500
-    system_rate_limit_per_minute: int = 50000
+    system_rate_limit_per_minute: int = 600000
     token_cache_seconds: float = 10.0
     log_level: str = "info"
 
@@ -75,8 +78,18 @@ class Settings:
         path = Path(self.data_dir).expanduser() / "tracehound.sqlite3"
         return f"sqlite:///{path}"
 
+    def as_env(self) -> dict[str, str]:
+        """TRACEHOUND_* variables that reproduce these settings in a child process."""
+        return {s.env: _render(getattr(self, s.name)) for s in SETTINGS}
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _coerce(raw: str, default: Any) -> Any:

@@ -67,6 +67,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.digested = 0
+        self._reclaimed_at = 0
 
     def notify(self) -> None:
         self._wake.set()
@@ -88,6 +89,17 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _reclaim(self) -> None:
+        """The queue just emptied: return the space a backlog took (SQLite)."""
+        self._reclaimed_at = self.digested
+        try:
+            pages = db.reclaim_free_pages(self._engine)
+        except Exception:
+            _log.exception("could not reclaim free pages")
+            return
+        if pages:
+            _log.info("returned %d free pages to the file system", pages)
+
     def run(self) -> None:
         backoff = 0.5
         while not self._stop.is_set():
@@ -101,6 +113,8 @@ class Worker:
                 continue
             self.digested += taken
             if taken == 0:
+                if self.digested > self._reclaimed_at:
+                    self._reclaim()
                 self._wake.wait(self._poll)
                 self._wake.clear()
             elif taken < self._batch_size and self._linger:
