@@ -25,7 +25,7 @@ from tracehound.ingest.child import ChildWorker
 from tracehound.ingest.queue import GroupCommitter
 from tracehound.ingest.worker import Worker
 from tracehound.protocols import ADAPTERS
-from tracehound.protocols.base import Endpoint, IngestFastPath
+from tracehound.protocols.base import FastRoutes, IngestFastPath
 from tracehound.services import Services
 from tracehound.store import migrate
 from tracehound.store.db import build_engine
@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     app.state.worker = worker
     app.include_router(health.router(services))
-    fast: dict[tuple[str, str], Endpoint] = {}
+    fast = FastRoutes()
     for adapter in ADAPTERS:
         app.include_router(adapter.router(services))
         fast.update(adapter.ingest_routes(services))

@@ -90,11 +90,15 @@ def project_create(
     database_url: DatabaseUrl = None,
     host: Annotated[str | None, typer.Option(help="Host the DSN should name.")] = None,
     port: Annotated[int | None, typer.Option(help="Port the DSN should name.")] = None,
+    public_url: Annotated[str | None, typer.Option(
+        help="Base URL clients use, e.g. https://errors.example.com [env "
+        "TRACEHOUND_PUBLIC_URL]; the DSN names it instead of host and port.")] = None,
 ) -> None:
     """Create a project; print its id, its four access tokens and its DSN."""
     from tracehound.store import projects
 
-    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port)
+    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port,
+                         public_url=public_url)
     engine = _migrated_engine(settings)
     with engine.begin() as conn:
         account_id = projects.first_account_id(conn)
@@ -104,11 +108,10 @@ def project_create(
             typer.echo(f"error: a project named {name!r} already exists", err=True)
             raise typer.Exit(1)
         project, made = projects.create_project(conn, account_id, name)
-    dsn_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     out = {
         "id": project.id, "name": project.name, "account_id": account_id,
         "access_tokens": made,
-        "dsn": f"http://{made['post_server_item']}@{dsn_host}:{settings.port}/{project.id}",
+        "dsn": settings.dsn(made["post_server_item"], project.id),
     }
     if as_json:
         _print(out)

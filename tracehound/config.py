@@ -33,11 +33,19 @@ SETTINGS: tuple[Setting, ...] = (
             "PostgreSQL: postgresql+psycopg://user@host/db"),
     Setting("host", "127.0.0.1", "Address `serve` listens on."),
     Setting("port", 8000, "Port `serve` listens on."),
+    Setting("public_url", "", "Base URL clients reach this server at (e.g. "
+            "https://errors.example.com/tracehound); names the host, port and path of "
+            "the DSNs Tracehound prints. Empty: http://host:port."),
     Setting("worker", True, "Run the digest worker inside `serve`."),
     Setting("worker_process", True, "Run `serve`'s digest worker as a child process "
             "(its own core and GIL) rather than a thread of the API process."),
     Setting("max_body_bytes", 1024 * 1024, "Largest request body accepted, compressed "
             "or decompressed (413 above it)."),
+    Setting("max_envelope_bytes", 20 * 1024 * 1024, "Largest Sentry envelope accepted, "
+            "compressed or decompressed (413 above it); each event in it is held to "
+            "max_body_bytes."),
+    Setting("max_attachment_bytes", 1024 * 1024, "Largest Sentry attachment kept with "
+            "its occurrence; bigger ones are dropped and counted."),
     Setting("digest_batch_size", 200, "Most queued events digested in one transaction."),
     Setting("worker_poll_seconds", 0.1, "How often an idle out-of-process worker looks "
             "for queued events."),
@@ -59,9 +67,12 @@ class Settings:
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str = ""
     worker: bool = True
     worker_process: bool = True
     max_body_bytes: int = 1024 * 1024
+    max_envelope_bytes: int = 20 * 1024 * 1024
+    max_attachment_bytes: int = 1024 * 1024
     digest_batch_size: int = 200
     worker_poll_seconds: float = 0.1
     digest_linger_seconds: float = 0.05
@@ -77,6 +88,18 @@ class Settings:
             return self.database_url
         path = Path(self.data_dir).expanduser() / "tracehound.sqlite3"
         return f"sqlite:///{path}"
+
+    def dsn(self, public_key: str, project_id: int) -> str:
+        """The Sentry DSN of a project key: scheme://key@host[:port][/path]/project."""
+        from urllib.parse import urlsplit
+
+        base = self.public_url.strip()
+        if not base:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            base = f"http://{host}:{self.port}"
+        parts = urlsplit(base if "://" in base else "http://" + base)
+        return (f"{parts.scheme}://{public_key}@{parts.netloc}"
+                f"{parts.path.rstrip('/')}/{project_id}")
 
     def as_env(self) -> dict[str, str]:
         """TRACEHOUND_* variables that reproduce these settings in a child process."""

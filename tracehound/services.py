@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -10,6 +10,7 @@ from tracehound.auth.ratelimit import RateLimiter
 from tracehound.auth.tokens import TokenCache
 from tracehound.config import Settings
 from tracehound.ingest.queue import GroupCommitter
+from tracehound.ingest.stats import IngestStats
 
 
 @dataclass
@@ -19,3 +20,4 @@ class Services:
     tokens: TokenCache
     limiter: RateLimiter
     queue: GroupCommitter
+    stats: IngestStats = field(default_factory=IngestStats)

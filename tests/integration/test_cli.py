@@ -65,6 +65,11 @@ def test_project_create_prints_tokens_and_dsn(db_url: str) -> None:
                             .where(access_tokens.c.project_id == out["id"])).all()
     engine.dispose()
     assert sorted(r.scopes for r in rows) == sorted(out["access_tokens"])
+    behind_proxy = run("project", "create", "api", "--json", "--database-url", db_url,
+                       "--public-url", "https://errors.example.com/th/")
+    made = json.loads(behind_proxy.stdout)
+    assert made["dsn"] == (f"https://{made['access_tokens']['post_server_item']}"
+                           f"@errors.example.com/th/{made['id']}")
     dup = run("project", "create", "shop", "--json", "--database-url", db_url)
     assert dup.returncode == 1 and "already exists" in dup.stderr
     human = run("project", "create", "blog", "--database-url", db_url)

@@ -22,6 +22,7 @@ def router(services: Services) -> APIRouter:
             depth = await run_in_threadpool(read)
         except Exception as exc:
             return JSONResponse({"status": "unavailable", "error": str(exc)[:200]}, 503)
-        return JSONResponse({"status": "ok", "queue_depth": depth})
+        return JSONResponse({"status": "ok", "queue_depth": depth,
+                             "dropped_items": services.stats.snapshot()})
 
     return r

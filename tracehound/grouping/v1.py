@@ -1,7 +1,8 @@
 """Grouping v1 (released: frozen).
 
 - An explicit client fingerprint wins (≤40 chars used as is, longer ones SHA-1'd, as
-  Rollbar does).
+  Rollbar does). A fingerprint template (Sentry's `["{{ default }}", "x"]`) keeps the
+  default key below and subdivides it by the other parts.
 - Exceptions: every exception of the chain contributes its class and its frames
   (normalized path or module, and function; never line numbers). Only in-app frames:
   as the client marked them, else every frame outside runtime and third-party code
@@ -47,10 +48,30 @@ def _exception_components(index: int, exc: ExceptionInfo, root: str | None) -> l
     return comps
 
 
+DEFAULT_MARK = "{{ default }}"
+
+
+def _templated(event: Event) -> Fingerprint:
+    default = _default(event)
+    comps = [Component("fingerprint", part if part != DEFAULT_MARK else default.hash,
+                       hint="sent by the client" if part != DEFAULT_MARK
+                       else "the default key")
+             for part in event.fingerprint_template]
+    fp = from_components(VERSION, comps)
+    # the key holds the default key's hash; its components stay listed for explain()
+    return Fingerprint(VERSION, fp.key, fp.hash, fp.components + default.components)
+
+
 def fingerprint(event: Event) -> Fingerprint:
     """The v1 grouping key of an event."""
     if event.fingerprint:
         return _explicit(event.fingerprint)
+    if event.fingerprint_template:
+        return _templated(event)
+    return _default(event)
+
+
+def _default(event: Event) -> Fingerprint:
     if event.exceptions:
         comps: list[Component] = []
         for i, exc in enumerate(event.exceptions):

@@ -68,6 +68,15 @@ class Person(msgspec.Struct, omit_defaults=True):
     email: str | None = None
 
 
+class Attachment(msgspec.Struct, omit_defaults=True):
+    """A file sent with the event (Sentry attachment items), kept with the occurrence."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+    attachment_type: str = "event.attachment"
+
+
 class NormalizationNote(msgspec.Struct):
     """What leniency changed in a field, kept on the occurrence (Relay-style meta)."""
 
@@ -92,6 +101,9 @@ class Event(msgspec.Struct, omit_defaults=True):
     message: str | None = None
     title: str | None = None  # explicit title from the client
     fingerprint: str | None = None  # explicit grouping key from the client
+    # Sentry's `["{{ default }}", "extra"]`: the default key, subdivided by the other
+    # parts ("{{ default }}" stays in the list to mark where the default key goes)
+    fingerprint_template: list[str] = []
     client_timestamp: float | None = None
     platform: str = ""
     language: str = ""
@@ -102,6 +114,7 @@ class Event(msgspec.Struct, omit_defaults=True):
     server_root: str | None = None
     person: Person | None = None
     notes: list[NormalizationNote] = []
+    attachments: list[Attachment] = []
 
 
 _encoder = msgspec.msgpack.Encoder()

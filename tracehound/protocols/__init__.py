@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from tracehound.protocols.base import Adapter
 from tracehound.protocols.rollbar import RollbarAdapter
+from tracehound.protocols.sentry import SentryAdapter
 
 ADAPTERS: tuple[Adapter, ...] = (
     RollbarAdapter(),
+    SentryAdapter(),
 )

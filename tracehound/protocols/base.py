@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -22,9 +24,9 @@ class Adapter(Protocol):
 
     def router(self, services: Services) -> APIRouter: ...
 
-    def ingest_routes(self, services: Services) -> dict[tuple[str, str], Endpoint]:
-        """(method, exact path) → endpoint for the hot ingest paths, served by
-        IngestFastPath ahead of FastAPI's routing (they are in router() too, for /docs)."""
+    def ingest_routes(self, services: Services) -> FastRoutes:
+        """The hot ingest paths, served by IngestFastPath ahead of FastAPI's routing
+        (they are in router() too, for /docs)."""
         ...
 
     def render_error(self, status: int, message: str,
@@ -41,6 +43,28 @@ def add_route(router: APIRouter, path: str, endpoint: Endpoint, methods: list[st
     router.add_api_route(bare + "/", endpoint, methods=methods, **kwargs)  # type: ignore[arg-type]
 
 
+@dataclass
+class FastRoutes:
+    """(method, exact path) → endpoint, then (path regex, {method: endpoint}) tried in
+    order. A regex's groups are not passed on: the endpoint re-reads the path."""
+
+    exact: dict[tuple[str, str], Endpoint] = field(default_factory=dict)
+    patterns: list[tuple[re.Pattern[str], dict[str, Endpoint]]] = field(default_factory=list)
+
+    def update(self, other: FastRoutes) -> None:
+        self.exact.update(other.exact)
+        self.patterns.extend(other.patterns)
+
+    def find(self, method: str, path: str) -> Endpoint | None:
+        endpoint = self.exact.get((method, path))
+        if endpoint is not None:
+            return endpoint
+        for pattern, methods in self.patterns:
+            if method in methods and pattern.match(path):
+                return methods[method]
+        return None
+
+
 class IngestFastPath:
     """ASGI middleware: exact (method, path) matches go straight to their endpoint.
 
@@ -49,13 +73,13 @@ class IngestFastPath:
     endpoints render their own errors, so nothing is lost by skipping that stack.
     """
 
-    def __init__(self, app: ASGIApp, routes: dict[tuple[str, str], Endpoint]) -> None:
+    def __init__(self, app: ASGIApp, routes: FastRoutes) -> None:
         self.app = app
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            endpoint = self.routes.get((scope["method"], scope["path"]))
+            endpoint = self.routes.find(scope["method"], scope["path"])
             if endpoint is not None:
                 response = await endpoint(Request(scope, receive))
                 await response(scope, receive, send)
@@ -68,7 +92,7 @@ def both_slashes(path: str) -> tuple[str, str]:
     return bare, bare + "/"
 
 
-def fast_routes(paths: list[str], methods: dict[str, Endpoint]) -> dict[tuple[str, str], Any]:
+def fast_routes(paths: list[str], methods: dict[str, Endpoint]) -> FastRoutes:
     """Every path with and without its slash, for every (method, endpoint)."""
-    return {(m, p): ep for path in paths for p in both_slashes(path)
-            for m, ep in methods.items()}
+    return FastRoutes(exact={(m, p): ep for path in paths for p in both_slashes(path)
+                             for m, ep in methods.items()})

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracehound.protocols import http
-from tracehound.protocols.base import Endpoint, add_route, fast_routes
+from tracehound.protocols.base import FastRoutes, add_route, fast_routes
 from tracehound.protocols.rollbar import errors
 from tracehound.protocols.rollbar.api import RollbarReadApi
 from tracehound.protocols.rollbar.ingest import make_post_item
@@ -22,7 +22,7 @@ class RollbarAdapter:
                      headers: dict[str, str] | None = None) -> Response:
         return errors.render(status, message, headers)
 
-    def ingest_routes(self, services: Services) -> dict[tuple[str, str], Endpoint]:
+    def ingest_routes(self, services: Services) -> FastRoutes:
         post_item = errors.rollbar_errors(make_post_item(services), http.cors_headers())
         return fast_routes(["/api/1/item/", "/api/1/"],
                            {"POST": post_item, "OPTIONS": _preflight})
@@ -47,6 +47,8 @@ class RollbarAdapter:
             ("/api/1/item/{item_id}/instances", api.item_instances, "An item's occurrences"),
             ("/api/1/instances", api.project_instances, "A project's occurrences"),
             ("/api/1/instance/{instance_id}", api.get_instance, "Get an occurrence"),
+            ("/api/1/instance/{instance_id}/attachments/{index}", api.get_attachment,
+             "Download a file sent with an occurrence (Tracehound extension)"),
         ]
         for path, fn, summary in routes:
             add_route(r, path, errors.rollbar_errors(api.threaded(fn)), ["GET"],

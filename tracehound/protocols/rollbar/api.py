@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from tracehound.auth.tokens import require_known
 from tracehound.errors import BadPayload, Forbidden, InvalidPayload, NotFound
-from tracehound.model.event import Level
+from tracehound.model.event import Event, Level
 from tracehound.model.item import ItemStatus
 from tracehound.model.project import Scope
 from tracehound.protocols import http
@@ -52,13 +53,13 @@ def _int(request: Request, name: str, default: int | None, *, low: int = 1,
     return value
 
 
-def _path_int(request: Request, name: str) -> int:
+def _path_int(request: Request, name: str, *, low: int = 1) -> int:
     raw = request.path_params[name]
     try:
         value = int(raw)
     except ValueError:
         raise NotFound(f"{name} must be an integer") from None
-    if not 0 < value <= MAX_ID:
+    if not low <= value <= MAX_ID:
         raise NotFound(f"no such {name.removesuffix('_id')}")
     return value
 
@@ -205,12 +206,26 @@ class RollbarReadApi:
         """Occurrences of the whole project, newest first."""
         return self._instances(request, None)
 
-    def get_instance(self, request: Request) -> Response:
-        """One occurrence with its stored payload ("Raw JSON" in the UI)."""
+    def _occurrence(self, request: Request) -> tuple[Any, Event]:
         project_id = self.project_for_read(request)
         occ_id = _path_int(request, "instance_id")
         with self.s.engine.connect() as conn:
             row = occurrences.get(conn, project_id, occ_id)
         if row is None:
             raise NotFound("Occurrence not found in this project.")
-        return ok(schemas.occurrence(row, codec.unpack(row.payload)))
+        return row, codec.unpack(row.payload)
+
+    def get_instance(self, request: Request) -> Response:
+        """One occurrence with its stored payload ("Raw JSON" in the UI)."""
+        row, event = self._occurrence(request)
+        return ok(schemas.occurrence(row, event, with_attachments=True))
+
+    def get_attachment(self, request: Request) -> Response:
+        """The bytes of one file an SDK sent with the occurrence, as it sent them."""
+        _, event = self._occurrence(request)
+        index = _path_int(request, "index", low=0)
+        if index >= len(event.attachments):
+            raise NotFound("Attachment not found on this occurrence.")
+        att = event.attachments[index]
+        return Response(att.data, media_type=att.content_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}"})

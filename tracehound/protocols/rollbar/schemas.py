@@ -62,8 +62,8 @@ def item(row: Any) -> dict[str, Any]:
     }
 
 
-def occurrence(row: Any, event: Event) -> dict[str, Any]:
-    return {
+def occurrence(row: Any, event: Event, *, with_attachments: bool = False) -> dict[str, Any]:
+    out = {
         "id": row.id,
         "project_id": row.project_id,
         "item_id": row.item_id,
@@ -72,3 +72,9 @@ def occurrence(row: Any, event: Event) -> dict[str, Any]:
         "billable": 1,
         "data": unpack_data(event.data),
     }
+    if with_attachments:  # Tracehound extension: files sent with the event (Sentry)
+        out["attachments"] = [
+            {"index": i, "filename": a.filename, "content_type": a.content_type,
+             "attachment_type": a.attachment_type, "size": len(a.data)}
+            for i, a in enumerate(event.attachments)]
+    return out
