@@ -143,8 +143,9 @@ def test_batch_statement_count_does_not_grow_with_batch_size(
     small = count_statements(2, 2)
     large = count_statements(200, 50)
     # select existing items, lock projects, re-select, insert items, bump counters,
-    # insert occurrences, update items, hourly counts, people
-    assert small <= 9
+    # insert occurrences, update items, hourly and minute counts, people, activations,
+    # environments (and item versions, when events carry one)
+    assert small <= 13
     assert large == small
 
 
@@ -160,3 +161,50 @@ def test_worker_drains_queue_through_the_http_path(server: LiveServer, project: 
     worker.drain(engine)  # nothing left: a second pass stores nothing twice
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(occurrences)).scalar() == 30
+
+
+def test_resolved_in_version_keeps_older_versions_out(engine: Engine, project: ProjectInfo) -> None:
+    from sqlalchemy import update
+
+    from tracehound.store.tables import (
+        environments,
+        item_activations,
+        item_minute_counts,
+        item_versions,
+    )
+    from tracehound.store.tables import (
+        items as items_table,
+    )
+    t0 = 1_800_000_000.0
+    digest_events(engine, [exc_event(project.id, received_at=t0, code_version="1.4.0")])
+    (item,) = item_rows(engine, project.id)
+    with engine.begin() as conn:
+        items.set_status(conn, project.id, item.id, ItemStatus.RESOLVED, t0 + 10)
+        conn.execute(update(items_table).where(items_table.c.id == item.id)
+                     .values(resolved_in_version="1.5.0"))
+    older = digest_events(engine, [exc_event(project.id, received_at=t0 + 60,
+                                             code_version="1.4.9"),
+                                   exc_event(project.id, received_at=t0 + 61)])
+    # the event without a version cannot be ordered: it reactivates
+    assert older.reactivated_items == [item.id]
+    with engine.begin() as conn:
+        items.set_status(conn, project.id, item.id, ItemStatus.RESOLVED, t0 + 100)
+    still = digest_events(engine, [exc_event(project.id, received_at=t0 + 120,
+                                             code_version="v1.4.2")])
+    assert still.reactivated_items == []
+    (item,) = item_rows(engine, project.id)
+    assert item.status == ItemStatus.RESOLVED and item.total_occurrences == 4
+    newer = digest_events(engine, [exc_event(project.id, received_at=t0 + 180,
+                                             code_version="1.5.0")])
+    assert newer.reactivated_items == [item.id]
+    with engine.connect() as conn:
+        kinds = [r.kind for r in conn.execute(
+            select(item_activations).order_by(item_activations.c.id))]
+        assert kinds == [1, 3, 3]
+        minutes = {int(m): int(n) for m, n in conn.execute(
+            select(item_minute_counts.c.minute, item_minute_counts.c.count))}
+        assert sum(minutes.values()) == 5 and min(minutes) == int(t0 // 60)
+        vers = {r.version: (r.occurrences, r.event) for r in conn.execute(select(item_versions))}
+        assert vers == {"1.4.0": (1, 1), "1.4.9": (1, 3), "v1.4.2": (1, 2), "1.5.0": (1, 3)}
+        envs = [r.name for r in conn.execute(select(environments))]
+        assert envs == ["prod"]

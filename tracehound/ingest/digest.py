@@ -18,9 +18,10 @@ from tracehound.grouping import versions
 from tracehound.grouping.fingerprint import Fingerprint
 from tracehound.grouping.title import title_for
 from tracehound.ingest.normalize import normalize
+from tracehound.model import versions as code_versions
 from tracehound.model.event import Event, Person, decode, encode
 from tracehound.model.item import ItemStatus
-from tracehound.store import codec, counts, items, occurrences, people
+from tracehound.store import activity, codec, counts, items, occurrences, people
 from tracehound.store.items import ItemKey, ItemTouch, NewItem
 
 
@@ -80,6 +81,36 @@ def _merge_person(persons: dict[tuple[int, str], dict[str, Any]], project_id: in
     prev["last_seen"] = max(prev["last_seen"], ts)
 
 
+def _activations(resolved: dict[ItemKey, items.ItemState], touches: dict[int, list[Any]],
+                 created: set[int], result: DigestResult) -> list[dict[str, Any]]:
+    env_of = {state[0]: key for key, state in resolved.items()}
+    rows = []
+    for kind, ids in ((activity.NEW, result.new_items), (activity.REACTIVATED,
+                                                          result.reactivated_items)):
+        for iid in ids:
+            key, t = env_of[iid], touches[iid]
+            rows.append({"project_id": key[0], "item_id": iid, "environment": key[1],
+                         "kind": kind, "occurrence_id": t[1], "timestamp": t[2]})
+    return rows
+
+
+def _environments(resolved: dict[ItemKey, items.ItemState],
+                  created: set[int]) -> list[tuple[int, str]]:
+    return sorted({(k[0], k[1]) for k, state in resolved.items() if state[0] in created})
+
+
+def _version_rows(seen: dict[tuple[int, str], list[Any]],
+                  result: DigestResult) -> list[dict[str, Any]]:
+    new, back = set(result.new_items), set(result.reactivated_items)
+    return [{"item_id": iid, "version": version, "first_occurrence_id": v[0],
+             "first_occurrence_timestamp": v[1], "last_occurrence_id": v[2],
+             "last_occurrence_timestamp": v[3], "occurrences": v[4], "project_id": v[5],
+             "environment": v[6],
+             "event": activity.NEW if iid in new else
+             activity.REACTIVATED if iid in back else activity.REPEATED}
+            for (iid, version), v in sorted(seen.items())]
+
+
 def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
     """Store a prepared batch; the caller owns the transaction."""
     result = DigestResult()
@@ -103,31 +134,55 @@ def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
 
     touches: dict[int, list[Any]] = {}
     hourly: dict[tuple[int, int], int] = defaultdict(int)
+    minutely: dict[tuple[int, int], int] = defaultdict(int)
     persons: dict[tuple[int, str], dict[str, Any]] = {}
+    seen_versions: dict[tuple[int, str], list[Any]] = {}
     for uid, p in unique.items():
         occ_id = stored.get(uid)
         if occ_id is None:
             continue
-        item_id, status = resolved[p.key]
+        item_id, status, fixed_in = resolved[p.key]
         ts = p.event.received_at
+        version = (p.event.code_version or "")[:200] or None
+        # a resolved item comes back unless the occurrence is older than the fix
+        react = fixed_in is None or not code_versions.is_older(version, fixed_in)
         t = touches.get(item_id)
         if t is None:
-            touches[item_id] = [1, occ_id, ts, occ_id, ts, p.title, status]
+            touches[item_id] = [1, occ_id, ts, occ_id, ts, p.title, status, react]
         else:
             t[0] += 1
             if occ_id < t[1]:
                 t[1], t[2], t[5] = occ_id, ts, p.title
             if occ_id > t[3]:
                 t[3], t[4] = occ_id, ts
+            t[7] = t[7] or react
         hourly[(item_id, int(ts // 3600))] += 1
+        minutely[(item_id, int(ts // 60))] += 1
         if p.event.person is not None:
             _merge_person(persons, p.event.project_id, p.event.person, ts)
-    items.apply_touches(conn, [ItemTouch(iid, *t[:6]) for iid, t in touches.items()])
+        if version is not None:
+            v = seen_versions.get((item_id, version))
+            if v is None:
+                seen_versions[(item_id, version)] = [occ_id, ts, occ_id, ts, 1,
+                                                     p.event.project_id, p.key[1]]
+            else:
+                v[4] += 1
+                if occ_id < v[0]:
+                    v[0], v[1] = occ_id, ts
+                if occ_id > v[2]:
+                    v[2], v[3] = occ_id, ts
+    items.apply_touches(conn, [
+        ItemTouch(item_id=iid, count=t[0], first_id=t[1], first_ts=t[2], last_id=t[3],
+                  last_ts=t[4], title=t[5], reactivate=t[7])
+        for iid, t in touches.items()])
     counts.bump(conn, hourly)
+    counts.bump_minutes(conn, minutely)
     if persons:
         people.upsert_people(conn, list(persons.values()))
 
     result.new_items = sorted(created & set(touches))
     result.reactivated_items = sorted(
-        iid for iid, t in touches.items() if t[6] == int(ItemStatus.RESOLVED))
+        iid for iid, t in touches.items() if t[6] == int(ItemStatus.RESOLVED) and t[7])
+    activity.record(conn, _activations(resolved, touches, created, result),
+                    _environments(resolved, created), _version_rows(seen_versions, result))
     return result

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from tracehound import log
 from tracehound.ingest import digest, queue
 from tracehound.ingest.digest import DigestResult, Prepared
-from tracehound.store import db
+from tracehound.store import counts, db
 
 _log = log.get("worker")
 
@@ -68,6 +68,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self.digested = 0
         self._reclaimed_at = 0
+        self._next_prune = 0.0
 
     def notify(self) -> None:
         self._wake.set()
@@ -100,9 +101,22 @@ class Worker:
         if pages:
             _log.info("returned %d free pages to the file system", pages)
 
+    def _prune(self) -> None:
+        """Once a minute: drop minute counters no report can ask for any more."""
+        now = time.monotonic()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 60
+        try:
+            with db.writer(self._engine).begin() as conn:
+                counts.prune_minutes(conn, time.time())
+        except Exception:
+            _log.exception("could not prune minute counters")
+
     def run(self) -> None:
         backoff = 0.5
         while not self._stop.is_set():
+            self._prune()
             try:
                 taken, _ = run_once(self._engine, self._batch_size)
                 backoff = 0.5

@@ -1,11 +1,13 @@
-"""Per-item hourly occurrence counters."""
+"""Per-item occurrence counters: hourly (kept) and by the minute (pruned)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from tracehound.store import upsert
-from tracehound.store.tables import item_hourly_counts
+from tracehound.store.tables import item_hourly_counts, item_minute_counts
+
+KEEP_MINUTES = 300  # minute reports look back at most 240 buckets
 
 
 def bump(conn: Connection, counts: dict[tuple[int, int], int]) -> None:
@@ -21,10 +23,30 @@ def bump(conn: Connection, counts: dict[tuple[int, int], int]) -> None:
     conn.execute(stmt, rows)  # executemany: compiled once, cached
 
 
+def bump_minutes(conn: Connection, counts: dict[tuple[int, int], int]) -> None:
+    """Add counts for (item id, minute) pairs."""
+    rows = [{"item_id": k[0], "minute": k[1], "count": n} for k, n in sorted(counts.items())]
+    if not rows:
+        return
+    stmt = upsert.insert(conn, item_minute_counts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["item_id", "minute"],
+        set_={"count": item_minute_counts.c.count + stmt.excluded.count},
+    )
+    conn.execute(stmt, rows)
+
+
+def prune_minutes(conn: Connection, now: float) -> int:
+    """Drop minute counts older than KEEP_MINUTES; returns the rows removed."""
+    cutoff = int(now // 60) - KEEP_MINUTES
+    return conn.execute(delete(item_minute_counts)
+                        .where(item_minute_counts.c.minute < cutoff)).rowcount or 0
+
+
 def hourly(conn: Connection, item_id: int) -> dict[int, int]:
     rows = conn.execute(
         select(item_hourly_counts.c.hour, item_hourly_counts.c.count)
         .where(item_hourly_counts.c.item_id == item_id)
         .order_by(item_hourly_counts.c.hour)
     )
-    return {int(hour): int(n) for hour, n in rows.tuples()}
+    return {int(hour): int(n) for hour, n in rows}

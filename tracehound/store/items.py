@@ -52,27 +52,32 @@ class ItemTouch:
     last_id: int
     last_ts: float
     title: str  # used only when the occurrence reactivates the item
+    reactivate: bool = True  # False: a resolved item stays resolved (resolved_in_version)
 
 
-def _select_keys(conn: Connection, keys: Sequence[ItemKey]) -> dict[ItemKey, tuple[int, int]]:
-    found: dict[ItemKey, tuple[int, int]] = {}
+ItemState = tuple[int, int, str | None]  # (item id, status, resolved_in_version)
+
+
+def _select_keys(conn: Connection, keys: Sequence[ItemKey]) -> dict[ItemKey, ItemState]:
+    found: dict[ItemKey, ItemState] = {}
     for part in upsert.chunks(list(keys), 300):
         rows = conn.execute(
             select(items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint,
-                   items.c.status)
+                   items.c.status, items.c.resolved_in_version)
             .where(tuple_(items.c.project_id, items.c.environment, items.c.fingerprint)
                    .in_(part))
         )
         for r in rows:
-            found[(r.project_id, r.environment, r.fingerprint)] = (r.id, r.status)
+            found[(r.project_id, r.environment, r.fingerprint)] = (
+                r.id, r.status, r.resolved_in_version)
     return found
 
 
 def resolve(
     conn: Connection, wanted: dict[ItemKey, NewItem]
-) -> tuple[dict[ItemKey, tuple[int, int]], set[int]]:
-    """key → (item id, status before this batch), creating the missing items; and the
-    ids of the items this call created.
+) -> tuple[dict[ItemKey, ItemState], set[int]]:
+    """key → (item id, status before this batch, resolved_in_version), creating the
+    missing items; and the ids of the items this call created.
 
     New items are numbered under a lock on their project rows (taken in id order, so
     two workers cannot deadlock), and only after re-reading under that lock: a worker
@@ -112,7 +117,8 @@ def resolve(
     stmt = upsert.insert(conn, items).on_conflict_do_nothing().returning(
         items.c.id, items.c.project_id, items.c.environment, items.c.fingerprint)
     for r in conn.execute(stmt, rows):  # executemany: compiled once, cached
-        found[(r.project_id, r.environment, r.fingerprint)] = (r.id, int(ItemStatus.ACTIVE))
+        found[(r.project_id, r.environment, r.fingerprint)] = (
+            r.id, int(ItemStatus.ACTIVE), None)
         created.add(r.id)
     conn.execute(
         update(projects).where(projects.c.id == bindparam("b_id"))
@@ -136,7 +142,7 @@ def apply_touches(conn: Connection, touches: list[ItemTouch]) -> None:
     """
     if not touches:
         return
-    reactivates = items.c.status == _RESOLVED
+    reactivates = and_(items.c.status == _RESOLVED, bindparam("b_react"))
     stmt = (
         update(items)
         .where(items.c.id == bindparam("b_id"))
@@ -169,7 +175,8 @@ def apply_touches(conn: Connection, touches: list[ItemTouch]) -> None:
     )
     conn.execute(stmt, [
         {"b_id": t.item_id, "b_n": t.count, "b_fid": t.first_id, "b_fts": t.first_ts,
-         "b_lid": t.last_id, "b_lts": t.last_ts, "b_title": t.title}
+         "b_lid": t.last_id, "b_lts": t.last_ts, "b_title": t.title,
+         "b_react": t.reactivate}
         for t in sorted(touches, key=lambda t: t.item_id)
     ])
 

@@ -45,6 +45,7 @@ users = Table(
     Column("email", String(255), nullable=False, unique=True),
     Column("username", String(255), nullable=False),
     Column("password_hash", String(255), nullable=False),
+    Column("email_enabled", Boolean, nullable=False, server_default="1"),
     Column("created_at", Float, nullable=False),
 )
 
@@ -57,6 +58,7 @@ projects = Table(
     # last item counter handed out; rows are locked while new items are numbered
     Column("item_counter", Integer, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
     UniqueConstraint("account_id", "name"),
 )
 
@@ -73,6 +75,7 @@ access_tokens = Table(
     Column("rate_limit_window_size", Integer, nullable=True),
     Column("rate_limit_window_count", Integer, nullable=True),
     Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
 )
 
 # Durable ingest queue: a row exists from acknowledgement until its digest commits.
@@ -112,6 +115,11 @@ items = Table(
     Column("resolved_in_version", String(40), nullable=True),
     Column("title_lock", Boolean, nullable=False, server_default="0"),
     Column("level_lock", Boolean, nullable=False, server_default="0"),
+    Column("assigned_user_id", Id, nullable=True),
+    Column("assigned_team_id", Id, nullable=True),
+    Column("snooze_enabled", Boolean, nullable=False, server_default="0"),
+    Column("snooze_expires_at", Float, nullable=True),
+    Column("last_modified_by", Id, nullable=True),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("project_id", "environment", "fingerprint",
                      name="uq_items_project_env_fingerprint"),
@@ -152,4 +160,123 @@ people = Table(
     Column("first_seen", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
     UniqueConstraint("project_id", "person_id", name="uq_people_project_person"),
+)
+
+# Per-minute occurrence counts, for reports with 60-second buckets; hours come from
+# item_hourly_counts. Old minutes are pruned (reports look back at most 240 minutes).
+item_minute_counts = Table(
+    "item_minute_counts", metadata,
+    Column("item_id", Id, primary_key=True),
+    Column("minute", Integer, primary_key=True),  # unix time // 60
+    Column("count", Integer, nullable=False),
+)
+
+# One row each time an item becomes active: first seen (kind 1) or reactivated (2).
+item_activations = Table(
+    "item_activations", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("item_id", Id, nullable=False),
+    Column("environment", String(255), nullable=False),
+    Column("kind", SmallInteger, nullable=False),
+    Column("occurrence_id", BigInteger, nullable=True),
+    Column("timestamp", Float, nullable=False),
+    Index("ix_item_activations_project_ts", "project_id", "timestamp"),
+)
+
+# Per item and code version: what the versions API reports.
+item_versions = Table(
+    "item_versions", metadata,
+    Column("item_id", Id, primary_key=True),
+    Column("version", String(200), primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("environment", String(255), nullable=False),
+    Column("first_occurrence_id", BigInteger, nullable=False),
+    Column("first_occurrence_timestamp", Float, nullable=False),
+    Column("last_occurrence_id", BigInteger, nullable=False),
+    Column("last_occurrence_timestamp", Float, nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    Column("event", SmallInteger, nullable=False),  # 1 new, 2 repeated, 3 reactivated
+    Index("ix_item_versions_project_version", "project_id", "version", "environment"),
+)
+
+environments = Table(
+    "environments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("visible", Boolean, nullable=False, server_default="1"),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_environments_project_name"),
+)
+
+deploys = Table(
+    "deploys", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("environment", String(255), nullable=False),
+    Column("revision", String(255), nullable=False),
+    Column("local_username", String(255), nullable=True),
+    Column("user_id", Id, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("start_time", Float, nullable=False),
+    Column("finish_time", Float, nullable=True),
+    Index("ix_deploys_project_id", "project_id", "id"),
+)
+
+teams = Table(
+    "teams", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("access_level", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+team_users = Table(
+    "team_users", metadata,
+    Column("team_id", Id, ForeignKey("teams.id"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+)
+
+team_projects = Table(
+    "team_projects", metadata,
+    Column("team_id", Id, ForeignKey("teams.id"), primary_key=True),
+    Column("project_id", Id, ForeignKey("projects.id"), primary_key=True),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("team_id", Id, ForeignKey("teams.id"), nullable=False),
+    Column("from_user_id", Id, nullable=True),
+    Column("to_email", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("date_created", Float, nullable=False),
+    Column("date_redeemed", Float, nullable=True),
+)
+
+person_delete_jobs = Table(
+    "person_delete_jobs", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, nullable=False),
+    Column("field", String(16), nullable=False),  # person_id, username or email
+    Column("value", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("progress", Text, nullable=True),  # JSON: counts so far
+    Column("error", Text, nullable=True),
+)
+
+# Rate-limit windows shared by every API process (the "database" limiter store).
+rate_limit_windows = Table(
+    "rate_limit_windows", metadata,
+    Column("token_id", Id, primary_key=True),
+    Column("kind", String(16), primary_key=True),  # "own" or "system"
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
 )

@@ -8,10 +8,20 @@ from starlette.responses import Response
 
 from tracehound.protocols import http
 from tracehound.protocols.base import FastRoutes, add_route, fast_routes
-from tracehound.protocols.rollbar import errors
+from tracehound.protocols.rollbar import (
+    api_deploys,
+    api_items,
+    api_people,
+    api_projects,
+    api_reports,
+    api_teams,
+    errors,
+)
 from tracehound.protocols.rollbar.api import RollbarReadApi
 from tracehound.protocols.rollbar.ingest import make_post_item
 from tracehound.services import Services
+
+AREAS = (api_items, api_deploys, api_reports, api_projects, api_teams, api_people)
 
 
 class RollbarAdapter:
@@ -53,6 +63,10 @@ class RollbarAdapter:
         for path, fn, summary in routes:
             add_route(r, path, errors.rollbar_errors(api.threaded(fn)), ["GET"],
                       summary=summary)
+        for area in AREAS:
+            for route in area.routes(services):
+                add_route(r, route.path, errors.rollbar_errors(route.endpoint),
+                          [route.method], summary=route.summary)
         return r
 
 

@@ -1,0 +1,10 @@
+"""Rollbar API: projects (issue 4). See docs/api/projects.md."""
+
+from __future__ import annotations
+
+from tracehound.protocols.rollbar.routing import Route
+from tracehound.services import Services
+
+
+def routes(services: Services) -> list[Route]:
+    return []
