@@ -13,6 +13,8 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    not_,
+    or_,
     select,
     tuple_,
     update,
@@ -203,6 +205,11 @@ class ItemFilter:
     environments: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
     ids: tuple[int, ...] | None = None  # None: any item; (): none
+    title_contains: str | None = None
+    assigned: bool | None = None  # True: has an owner, False: none
+    assigned_user_ids: tuple[int, ...] | None = None
+    snoozed: bool | None = None  # True: only snoozed, False: hide snoozed
+    now: float = 0.0
 
 
 def list_items(
@@ -220,6 +227,23 @@ def list_items(
         conds.append(items.c.framework.in_(flt.frameworks))
     if flt.ids is not None:
         conds.append(items.c.id.in_(flt.ids))
+    if flt.title_contains:
+        escaped = (flt.title_contains.replace("\\", "\\\\").replace("%", "\\%")
+                   .replace("_", "\\_"))
+        conds.append(func.lower(items.c.title).like(f"%{escaped.lower()}%", escape="\\"))
+    if flt.assigned is True:
+        conds.append(or_(items.c.assigned_user_id.is_not(None),
+                         items.c.assigned_team_id.is_not(None)))
+    elif flt.assigned is False:
+        conds.append(and_(items.c.assigned_user_id.is_(None),
+                          items.c.assigned_team_id.is_(None)))
+    if flt.assigned_user_ids is not None:
+        conds.append(items.c.assigned_user_id.in_(flt.assigned_user_ids))
+    if flt.snoozed is not None:
+        snoozed = and_(items.c.snooze_enabled.is_(True),
+                       or_(items.c.snooze_expires_at.is_(None),
+                           items.c.snooze_expires_at > flt.now))
+        conds.append(snoozed if flt.snoozed else not_(snoozed))
     total = conn.execute(select(func.count()).select_from(items).where(*conds)).scalar_one()
     rows = conn.execute(
         select(items).where(*conds)

@@ -100,7 +100,7 @@ def test_instances_paging_with_last_id(seeded: LiveServer, project: ProjectInfo)
                                   "/api/1/item_by_counter/1"])
 def test_reads_need_a_read_token(seeded: LiveServer, project: ProjectInfo, path: str) -> None:
     r = seeded.http.get(seeded.url + path)
-    assert r.status_code == 403 and "access token required" in r.json()["message"]
+    assert r.status_code == 401 and "access token required" in r.json()["message"]
     r = seeded.get(path, project.post)
     assert r.status_code == 403
     assert r.json()["message"] == ("insufficient privileges: read scope is required but the "

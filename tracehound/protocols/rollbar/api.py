@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import orjson
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from tracehound.auth.tokens import require_known
-from tracehound.errors import BadPayload, Forbidden, InvalidPayload, NotFound
+from tracehound.errors import BadPayload, InvalidPayload, NotFound
 from tracehound.model.event import Event, Level
 from tracehound.model.item import ItemStatus
 from tracehound.model.project import Scope
-from tracehound.protocols import http
-from tracehound.protocols.rollbar import schemas
-from tracehound.protocols.rollbar.ingest import TOKEN_HEADER
+from tracehound.protocols.rollbar import access, schemas
 from tracehound.services import Services
-from tracehound.store import codec, items, occurrences
+from tracehound.store import codec, items, occurrences, projects
 from tracehound.store.items import ItemFilter
+from tracehound.store.tables import users
 
 ITEMS_PER_PAGE = 100
 INSTANCES_PER_PAGE = 20
@@ -77,20 +77,8 @@ class RollbarReadApi:
         self.s = services
 
     def project_for_read(self, request: Request) -> int:
-        """The project a read-scoped project token reaches; 403 otherwise."""
-        text = http.first_header(request, (TOKEN_HEADER,)) or request.query_params.get(
-            "access_token")
-        if not text:
-            raise Forbidden("access token required: send it in the X-Rollbar-Access-Token "
-                            "header or the access_token query parameter")
-        token = require_known(self.s.tokens.get(text), text)
-        if not token.has(Scope.READ):
-            has = ", ".join(sorted(token.scopes)) or "no scope"
-            raise Forbidden("insufficient privileges: read scope is required but the access "
-                            f"token only has {has}.")
-        if token.project_id is None:
-            raise Forbidden("insufficient privileges: a project access token is required.")
-        return token.project_id
+        """The project a read-scoped token reaches (401 without one, 403 if it cannot)."""
+        return access.project_caller(self.s, request, Scope.READ).project_id or 0
 
     def threaded(self, fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
@@ -175,14 +163,39 @@ class RollbarReadApi:
             if not raw.isdigit():
                 raise InvalidPayload(f"ids must be integers; got {raw[:40]!r}")
             ids = (ids or []) + ([int(raw)] if int(raw) <= MAX_ID else [])
-        flt = ItemFilter(statuses=tuple(statuses), levels=tuple(levels),
-                         environments=tuple(_multi(request, "environment")),
-                         frameworks=tuple(_multi(request, "framework")),
-                         ids=None if ids is None else tuple(ids))
+        query = (request.query_params.get("query") or "").strip()[:255] or None
+        snoozed = request.query_params.get("is_snoozed")
+        if snoozed is not None and snoozed.lower() not in ("true", "false", "1", "0"):
+            raise InvalidPayload("is_snoozed must be true or false")
         with self.s.engine.connect() as conn:
+            assigned, assigned_ids = self._assigned_user(conn, request, project_id)
+            flt = ItemFilter(statuses=tuple(statuses), levels=tuple(levels),
+                             environments=tuple(_multi(request, "environment")),
+                             frameworks=tuple(_multi(request, "framework")),
+                             ids=None if ids is None else tuple(ids),
+                             title_contains=query, assigned=assigned,
+                             assigned_user_ids=assigned_ids,
+                             # snoozed items are hidden unless asked for (rollbar-api §4.6)
+                             snoozed=False if snoozed is None
+                             else snoozed.lower() in ("true", "1"),
+                             now=time.time())
             rows, total = items.list_items(conn, project_id, flt, page=page, per_page=per_page)
         return ok({"page": page, "total_count": total,
                    "items": [schemas.item(r) for r in rows]})
+
+    def _assigned_user(self, conn: Any, request: Request,
+                       project_id: int) -> tuple[bool | None, tuple[int, ...] | None]:
+        """`assigned_user`: `assigned`, `unassigned`, or a username of the account."""
+        value = (request.query_params.get("assigned_user") or "").strip()
+        if not value:
+            return None, None
+        if value in ("assigned", "unassigned"):
+            return value == "assigned", None
+        project = projects.get_project(conn, project_id)
+        ids = conn.execute(select(users.c.id).where(
+            users.c.username == value[:255],
+            users.c.account_id == (project.account_id if project else -1))).scalars().all()
+        return None, tuple(int(i) for i in ids)
 
     def _instances(self, request: Request, item_id: int | None) -> Response:
         project_id = self.project_for_read(request)

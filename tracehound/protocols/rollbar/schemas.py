@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tracehound.model.event import Event, Level, unpack_data
@@ -24,6 +25,14 @@ def status_name(value: int) -> str:
         return ItemStatus(value).label
     except ValueError:
         return "active"
+
+
+def _snooze_status(row: Any) -> str:
+    if not row.snooze_enabled:
+        return "none"
+    if row.snooze_expires_at is not None and row.snooze_expires_at <= time.time():
+        return "expired"
+    return "snoozed"
 
 
 def item(row: Any) -> dict[str, Any]:
@@ -52,8 +61,11 @@ def item(row: Any) -> dict[str, Any]:
         "last_resolved_timestamp": _ts(row.last_resolved_timestamp),
         "last_muted_timestamp": _ts(row.last_muted_timestamp),
         "resolved_in_version": row.resolved_in_version,
-        "assigned_user_id": None,
-        "assigned_team_id": None,
+        "assigned_user_id": row.assigned_user_id,
+        "assigned_team_id": row.assigned_team_id,
+        "last_modified_by": row.last_modified_by,
+        "snooze_status": _snooze_status(row),
+        "snooze_expiration_datetime": _ts(row.snooze_expires_at),
         "group_item_id": None,
         "group_status": 1,
         # Tracehound extensions: why occurrences were grouped together
