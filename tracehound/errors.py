@@ -36,6 +36,12 @@ class NotFound(TracehoundError):
     status = 404
 
 
+class Conflict(TracehoundError):
+    """The object's state forbids the change, e.g. a finished deploy (409)."""
+
+    status = 409
+
+
 class PayloadTooLarge(TracehoundError):
     status = 413
 
