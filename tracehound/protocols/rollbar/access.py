@@ -24,6 +24,7 @@ from tracehound.store import projects
 
 TOKEN_HEADER = "x-rollbar-access-token"
 MAX_API_BODY = 1024 * 1024
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def project_caller(services: Services, request: Request, scope: Scope,
         project_id = int(raw)
     except ValueError:
         raise NotFound("Project not found in this account.") from None
+    if not 1 <= project_id <= MAX_ID:  # drivers refuse ids past 64 bits
+        raise NotFound("Project not found in this account.")
     with services.engine.connect() as conn:
         project = projects.get_project(conn, project_id)
     if project is None or project.account_id != token.account_id \
