@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from tracehound.auth.tokens import require_known
@@ -42,7 +44,12 @@ async def read_body(request: Request, limit: int = MAX_API_BODY) -> dict[str, An
     (urlencoded or multipart). Empty body → {}. Anything else → 400."""
     ctype = request.headers.get("content-type", "")
     if "multipart/form-data" in ctype:
-        form = await request.form()
+        try:
+            form = await request.form()
+        except (MultiPartException, HTTPException) as exc:  # starlette raises the latter
+            # inside an app; a broken body is the client's error, never a 500
+            detail = exc.detail if isinstance(exc, HTTPException) else exc.message
+            raise BadPayload(f"could not parse the multipart body: {detail}") from None
         return {k: v for k, v in form.items() if isinstance(v, str)}
     body = await http.read_body(request, limit)
     if not body.strip():
