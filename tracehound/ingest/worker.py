@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from tracehound import log
 from tracehound.ingest import digest, queue
 from tracehound.ingest.digest import DigestResult, Prepared
+from tracehound.ingest.person_jobs import PersonJobs
 from tracehound.store import counts, db
 
 _log = log.get("worker")
@@ -69,6 +70,7 @@ class Worker:
         self.digested = 0
         self._reclaimed_at = 0
         self._next_prune = 0.0
+        self._person_jobs = PersonJobs(engine)  # person deletion steps between batches
 
     def notify(self) -> None:
         self._wake.set()
@@ -126,6 +128,8 @@ class Worker:
                 backoff = min(backoff * 2, 30.0)
                 continue
             self.digested += taken
+            if self._person_jobs.tick(idle=taken == 0) and taken == 0:
+                continue  # a deletion job has more to do and the queue is idle
             if taken == 0:
                 if self.digested > self._reclaimed_at:
                     self._reclaim()
