@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from tracehound.model.item import ItemStatus
 from tracehound.store import upsert
-from tracehound.store.tables import items, projects
+from tracehound.store.tables import items, projects, users
 
 ItemKey = tuple[int, str, str]  # (project_id, environment, fingerprint hash)
 
@@ -251,6 +251,14 @@ def list_items(
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), int(total)
+
+
+def user_ids_by_username(conn: Connection, project_id: int, username: str) -> tuple[int, ...]:
+    """Ids of the users of the project's account called `username` (item owners)."""
+    account = select(projects.c.account_id).where(projects.c.id == project_id)
+    ids = conn.execute(select(users.c.id).where(
+        users.c.username == username, users.c.account_id == account.scalar_subquery()))
+    return tuple(int(i) for i in ids.scalars())
 
 
 def set_status(conn: Connection, project_id: int, item_id: int, status: ItemStatus,

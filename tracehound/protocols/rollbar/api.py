@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -20,9 +19,8 @@ from tracehound.model.item import ItemStatus
 from tracehound.model.project import Scope
 from tracehound.protocols.rollbar import access, schemas
 from tracehound.services import Services
-from tracehound.store import codec, items, occurrences, projects
+from tracehound.store import codec, items, occurrences
 from tracehound.store.items import ItemFilter
-from tracehound.store.tables import users
 
 ITEMS_PER_PAGE = 100
 INSTANCES_PER_PAGE = 20
@@ -191,11 +189,7 @@ class RollbarReadApi:
             return None, None
         if value in ("assigned", "unassigned"):
             return value == "assigned", None
-        project = projects.get_project(conn, project_id)
-        ids = conn.execute(select(users.c.id).where(
-            users.c.username == value[:255],
-            users.c.account_id == (project.account_id if project else -1))).scalars().all()
-        return None, tuple(int(i) for i in ids)
+        return None, items.user_ids_by_username(conn, project_id, value[:255])
 
     def _instances(self, request: Request, item_id: int | None) -> Response:
         project_id = self.project_for_read(request)
