@@ -226,36 +226,40 @@ class DeploysApi:
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    def _project(self, request: Request, scope: Scope,
-                 body: dict[str, Any] | None = None) -> access.Caller:
+    def _reach(self, request: Request, scope: Scope,
+               body: dict[str, Any] | None = None) -> tuple[int, int]:
+        """(project id, account id) the request's token reaches with `scope`."""
         caller = access.project_caller(self.s, request, scope, body)
-        assert caller.project_id is not None
-        return caller
+        assert caller.project_id is not None  # project_caller always names one
+        return caller.project_id, caller.account_id
+
+    def _project_id(self, request: Request) -> int:
+        return self._reach(request, Scope.READ)[0]
 
     async def create(self, request: Request) -> Response:
         """POST /deploy: record a deploy; answers `{"data": {"deploy_id": N}}`."""
         body = await access.read_body(request)
-        caller = await in_thread(self._project, request, Scope.POST_SERVER_ITEM, body)
+        project_id, account_id = await in_thread(self._reach, request,
+                                                 Scope.POST_SERVER_ITEM, body)
         fields = _new_deploy_fields(body)
-        deploy_id = await in_thread(self._create, caller, fields)
+        deploy_id = await in_thread(self._create, project_id, account_id, fields)
         return raw({"data": {"deploy_id": deploy_id}})
 
-    def _create(self, caller: access.Caller, fields: dict[str, Any]) -> int:
+    def _create(self, project_id: int, account_id: int, fields: dict[str, Any]) -> int:
         with db.writer(self.s.engine).begin() as conn:
             name = fields.pop("rollbar_username")
             user_id = None if name is None else deploys.user_id_by_username(
-                conn, caller.account_id, name)
+                conn, account_id, name)
             return deploys.create(conn, NewDeploy(
-                project_id=caller.project_id or 0, user_id=user_id, now=time.time(),
-                **fields))
+                project_id=project_id, user_id=user_id, now=time.time(), **fields))
 
     async def update(self, request: Request) -> Response:
         """PATCH /deploy/{id}: move a `started` deploy on (409 once it has left it)."""
         body = await access.read_body(request)
-        caller = await in_thread(self._project, request, Scope.POST_SERVER_ITEM, body)
+        project_id, _ = await in_thread(self._reach, request, Scope.POST_SERVER_ITEM, body)
         deploy_id = _path_id(request, "deploy_id", "Deploy")
         status, comment = _patch_fields(body)
-        return ok(await in_thread(self._update, caller.project_id, deploy_id, status, comment))
+        return ok(await in_thread(self._update, project_id, deploy_id, status, comment))
 
     def _update(self, project_id: int, deploy_id: int, status: str,
                 comment: str | None) -> dict[str, Any]:
@@ -274,7 +278,7 @@ class DeploysApi:
         return ok(await in_thread(self._get, request))
 
     def _get(self, request: Request) -> dict[str, Any]:
-        project_id = self._project(request, Scope.READ).project_id or 0
+        project_id = self._project_id(request)
         deploy_id = _path_id(request, "deploy_id", "Deploy")
         with self.s.engine.connect() as conn:
             row = deploys.get(conn, project_id, deploy_id)
@@ -290,7 +294,7 @@ class DeploysApi:
         return ok(await in_thread(self._list_deploys, request))
 
     def _list_deploys(self, request: Request) -> dict[str, Any]:
-        project_id = self._project(request, Scope.READ).project_id or 0
+        project_id = self._project_id(request)
         page, per_page, reachable = _paging(request)
         rows = []
         if reachable:
@@ -303,7 +307,7 @@ class DeploysApi:
         return ok(await in_thread(self._environments, request))
 
     def _environments(self, request: Request) -> dict[str, Any]:
-        project_id = self._project(request, Scope.READ).project_id or 0
+        project_id = self._project_id(request)
         page, per_page, reachable = _paging(request)
         rows = []
         if reachable:
@@ -315,7 +319,7 @@ class DeploysApi:
              "visible": int(bool(r.visible))} for r in rows]}
 
     def _version(self, request: Request) -> tuple[int, str, str]:
-        project_id = self._project(request, Scope.READ).project_id or 0
+        project_id = self._project_id(request)
         version = request.path_params["version"]
         environment = _query_text(request, "environment", required=True) or ""
         if len(version) > MAX_TEXT or "\x00" in version:
