@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 
 from tests.support import LiveServer, ProjectInfo
 from tracehound.ingest import digest, person_jobs, worker
-from tracehound.model.event import encode
+from tracehound.model.event import encode, unpack_data
 from tracehound.protocols.rollbar.translate import translate
 from tracehound.store import db, person_deletion, projects, tokens
 from tracehound.store.tables import access_tokens, ingest_queue, people, person_delete_jobs
@@ -419,3 +419,35 @@ def test_two_workers_never_step_one_job_at_once(engine: Engine, project: Project
         assert held is not None and held.id == job_id
         assert person_jobs.run_step(engine) == (None, "none")  # skipped, not waited on
     assert person_jobs.run_step(engine)[0] == job_id
+
+
+def test_gives_up_waiting_for_the_queue_and_says_so(engine: Engine, project: ProjectInfo,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    with engine.begin() as conn:  # a queued event of the account that never gets digested
+        conn.execute(ingest_queue.insert().values(project_id=project.id,
+                                                  received_at=time.time() - 1,
+                                                  event=b"unreadable"))
+    job_id = new_job(engine, project.account_id, "email", "alice@example.com")
+    monkeypatch.setattr(person_deletion, "QUEUE_WAIT_SECONDS", 0.0)
+    person_jobs.run_all(engine)
+    job = job_row(engine, project, job_id)
+    assert job.state == "success" and job.progress["queue_wait_timed_out"] is True
+
+
+def test_scrub_reads_the_vendor_payload_too() -> None:
+    """A Rollbar person without an id is dropped from the normalized event but stays in
+    the stored payload: the email there still identifies them."""
+    data = {"environment": "production", "body": {"message": {"body": "x"}},
+            "person": {"email": "ALICE@example.com"}}
+    event = translate({"data": data}, project_id=1, received_at=time.time())
+    assert event.person is None
+    match = person_deletion.Match("email", "alice@example.com", {})
+    scrubbed = match.scrub(1, event)
+    assert scrubbed is not None and "person" not in unpack_data(scrubbed.data)
+    assert person_deletion.Match("username", "alice", {}).scrub(1, event) is None
+    # a resolved id counts only in its own project
+    by_id = person_deletion.Match("email", "nobody@example.com", {2: {"42"}})
+    with_id = translate({"data": {**data, "person": {"id": 42}}}, project_id=2,
+                        received_at=time.time())
+    assert by_id.scrub(2, with_id) is not None
+    assert by_id.scrub(3, with_id) is None

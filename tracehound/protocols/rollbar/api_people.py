@@ -76,6 +76,9 @@ def job_json(job: Job) -> dict[str, Any]:
         "progress": {"phase": job.progress.get("phase", "queue"),
                      **{k: int(job.progress.get(k, 0)) for k in COUNTERS}},
     }
+    if job.progress.get("queue_wait_timed_out"):
+        # events queued before the request were still undigested after the wait
+        out["progress"]["queue_wait_timed_out"] = True
     if job.error:
         out["error"] = job.error
     return out
