@@ -218,3 +218,13 @@ def test_patch_body_must_be_an_object(server: LiveServer, project: ProjectInfo) 
     r = server.http.patch(f"{server.url}/api/1/item/{item['id']}", content=b"{broken",
                           headers={"X-Rollbar-Access-Token": project.tokens["write"]})
     assert r.status_code == 400
+
+
+def test_pages_far_past_the_end_are_empty(server: LiveServer, project: ProjectInfo) -> None:
+    send(server, project)
+    server.wait_digested()
+    for path, key in (("/api/1/items", "items"), ("/api/1/instances", "instances")):
+        for page in ("2", str(2**62), str(2**63 - 1)):
+            r = server.get(path, project.read, page=page, limit="5000")
+            assert r.status_code == 200, (path, page, r.text)
+            assert r.json()["result"][key] == []

@@ -142,6 +142,8 @@ class RollbarReadApi:
         project_id = self.project_for_read(request)
         page = _int(request, "page", 1) or 1
         per_page = _int(request, "limit", ITEMS_PER_PAGE, high=MAX_LIMIT) or ITEMS_PER_PAGE
+        if (page - 1) * per_page > MAX_ID:  # no row that far; the driver would overflow
+            return ok({"page": page, "total_count": None, "items": []})
         statuses = []
         for name in _multi(request, "status"):
             st = ItemStatus.parse(name)
@@ -197,11 +199,13 @@ class RollbarReadApi:
         per_page = _int(request, "limit", INSTANCES_PER_PAGE, high=MAX_LIMIT) \
             or INSTANCES_PER_PAGE
         last_id = _int(request, "lastId", None)
+        past_end = last_id is None and (page - 1) * per_page > MAX_ID  # driver overflow
         with self.s.engine.connect() as conn:
             if item_id is not None and items.get(conn, project_id, item_id) is None:
                 raise NotFound("Item not found in this project.")
-            rows = occurrences.list_page(conn, project_id, item_id=item_id, page=page,
-                                         per_page=per_page, last_id=last_id)
+            rows = [] if past_end else occurrences.list_page(
+                conn, project_id, item_id=item_id, page=page, per_page=per_page,
+                last_id=last_id)
         return ok({"page": page,
                    "instances": [schemas.occurrence(r, codec.unpack(r.payload)) for r in rows]})
 
