@@ -61,6 +61,11 @@ def test_resolve_in_version_then_older_and_newer_occurrences(
     assert item["status"] == "active" and item["total_occurrences"] == 3
     assert item["activating_occurrence_id"] != activating
     assert item["activating_occurrence_id"] == item["last_occurrence_id"]
+    # the activations report counts the first sighting and the one reactivation; the
+    # occurrence older than the fix activated nothing
+    counts = server.get("/api/1/reports/activated_counts", project.read,
+                        buckets="2").json()["result"]
+    assert [n for _, n in counts] in ([0, 2], [1, 1])  # [1, 1]: UTC midnight in between
 
 
 def test_plain_resolve_reactivates_on_any_occurrence(
