@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from tracehound import __version__, log
 from tracehound.api import health
-from tracehound.auth.ratelimit import RateLimiter
+from tracehound.auth.ratelimit import build_limiter
 from tracehound.auth.tokens import TokenCache
 from tracehound.config import Settings
 from tracehound.ingest.child import ChildWorker
@@ -45,7 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
     services = Services(
         settings=settings, engine=engine,
         tokens=TokenCache(engine, settings.token_cache_seconds),
-        limiter=RateLimiter(settings.system_rate_limit_per_minute),
+        limiter=build_limiter(settings.rate_limit_store, settings.resolved_database_url,
+                              settings.system_rate_limit_per_minute),
         queue=committer,
     )
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
             committer.stop()
             if worker:
                 worker.stop()
+            services.limiter.close()
             engine.dispose()
 
     app = FastAPI(title="Tracehound", version=__version__, lifespan=lifespan,

@@ -56,7 +56,14 @@ SETTINGS: tuple[Setting, ...] = (
             "group commit."),
     Setting("system_rate_limit_per_minute", 600000, "Per-token request ceiling per "
             "minute, on top of each token's own limit (0 = none)."),
-    Setting("token_cache_seconds", 10.0, "How long a looked-up access token is cached."),
+    Setting("rate_limit_store", "auto", "Where each token's own rate-limit window is "
+            "counted: `database` (a row shared by every API process; one short write "
+            "per call of a token that has a limit), `memory` (per process), or `auto` "
+            "(database on PostgreSQL, memory on SQLite). The system ceiling is always "
+            "counted per process."),
+    Setting("token_cache_seconds", 10.0, "How long a looked-up access token is cached: "
+            "another process sees a token's change (rate limit, deletion, its project's "
+            "deletion) within this time."),
     Setting("log_level", "info", "Logging level."),
 )
 
@@ -78,6 +85,7 @@ class Settings:
     digest_linger_seconds: float = 0.05
     enqueue_batch_size: int = 500
     system_rate_limit_per_minute: int = 600000
+    rate_limit_store: str = "auto"
     token_cache_seconds: float = 10.0
     log_level: str = "info"
 

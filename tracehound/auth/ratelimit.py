@@ -1,10 +1,23 @@
-"""Per-token fixed-window rate limits, as Rollbar describes them.
+"""Per-token fixed-window rate limits, as Rollbar describes them (rollbar-api.md §1.8).
 
 Two windows are counted independently for each token: the token's own
 (`rate_limit_window_size` seconds, `rate_limit_window_count` calls) and the system
-limit (per minute). A window starts at its first call and resets when it expires.
-In-memory, per process: a scaled-out deployment multiplies the system ceiling by the
-number of API processes (a shared Redis counter is the planned upgrade).
+ceiling (per minute). A window starts at its first call and resets when it expires;
+refused calls are not counted.
+
+Where the counts live (setting `rate_limit_store`):
+
+* memory: a dict in this process. Exact for the embedded single-process server; with
+  N API processes each one counts alone, so a limit lets up to N times through.
+* database: the token's *own* window is a row of `rate_limit_windows`, counted by one
+  atomic upsert per call, so every process shares it. Only tokens that have their own
+  limit pay that round trip; the system ceiling stays in memory per process (a
+  scaled-out deployment multiplies it by the number of API processes).
+
+Measured on PostgreSQL 15 on the same host (bench in the projects area's report):
+one shared check is one round trip on a dedicated autocommit pool, ~0.15 ms; the
+async path (`check_async`) runs it on a worker thread so the event loop keeps serving
+meanwhile.
 """
 
 from __future__ import annotations
@@ -12,9 +25,21 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import anyio.to_thread
+from sqlalchemy import Engine, event
+
+from tracehound import log
 from tracehound.model.project import AccessToken
+from tracehound.store import tokens as token_store
+from tracehound.store.db import build_engine, writer
+
+STORES = ("auto", "memory", "database")
+OWN, SYSTEM = "own", "system"
+_log = log.get("ratelimit")
 
 
 @dataclass(frozen=True)
@@ -33,35 +58,178 @@ class Decision:
         }
 
 
-class RateLimiter:
-    def __init__(self, system_per_minute: int) -> None:
-        self._system = system_per_minute
-        self._windows: dict[tuple[int, str], list[float]] = {}  # → [start, count]
+@dataclass(frozen=True)
+class Window:
+    """A token's live own window, as the token objects of the API show it."""
+
+    start: float
+    count: int
+
+
+def _decision(start: float, count: int, size: int, limit: int) -> Decision:
+    """`count` includes this call; above `limit` means it was refused."""
+    return Decision(count <= limit, limit, max(0, limit - min(count, limit)), start + size)
+
+
+def own_limit(token: AccessToken) -> tuple[int, int] | None:
+    """(window seconds, calls) when the token has a limit of its own; 0/None = none."""
+    if token.rate_limit_window_size and token.rate_limit_window_count:
+        return token.rate_limit_window_size, token.rate_limit_window_count
+    return None
+
+
+class MemoryWindows:
+    """Windows counted in this process: [start, count] per (token id, kind)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[int, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def _hit(self, key: tuple[int, str], size: int, limit: int, now: float) -> Decision:
-        win = self._windows.get(key)
-        if win is None or now >= win[0] + size:
-            win = [now, 0.0]
-            self._windows[key] = win
-        allowed = win[1] < limit
-        if allowed:
-            win[1] += 1
-        return Decision(allowed, limit, max(0, limit - int(win[1])), win[0] + size)
+    def hit(self, token_id: int, kind: str, size: int, limit: int, now: float) -> Decision:
+        with self._lock:
+            win = self._windows.get((token_id, kind))
+            if win is None or now >= win[0] + size:
+                win = [now, 0.0]
+                self._windows[(token_id, kind)] = win
+            if win[1] < limit:
+                win[1] += 1
+                return _decision(win[0], int(win[1]), size, limit)
+            return _decision(win[0], limit + 1, size, limit)
+
+    def peek(self, token_ids: Iterable[int], kind: str) -> dict[int, tuple[float, int]]:
+        with self._lock:
+            return {tid: (w[0], int(w[1])) for tid in token_ids
+                    if (w := self._windows.get((tid, kind))) is not None}
+
+    def drop(self, token_id: int) -> None:
+        with self._lock:
+            for kind in (OWN, SYSTEM):
+                self._windows.pop((token_id, kind), None)
+
+
+def _no_flush_wait(dbapi_conn: Any, _record: Any) -> None:
+    """A counter lost in a database crash costs nothing worth a WAL flush per call:
+    commit without waiting for it (the row stays atomic and consistent)."""
+    cur = dbapi_conn.cursor()
+    cur.execute("SET synchronous_commit TO off")
+    cur.close()
+
+
+class DatabaseWindows:
+    """Own windows in `rate_limit_windows`, shared by every process on the database.
+
+    A dedicated small pool in autocommit mode without pre-ping: one check is exactly
+    one round trip (the main engine's pre-ping and BEGIN/COMMIT would make it three).
+    """
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):  # allowed, though one process needs no sharing
+            self._base = build_engine(url)
+            self._engine: Engine = writer(self._base)
+        else:
+            # autocommit for the engine's lifetime: set per checkout instead, SQLAlchemy
+            # resets it on every return, which costs round trips
+            self._base = build_engine(url, pool_pre_ping=False, pool_size=4, max_overflow=8,
+                                      isolation_level="AUTOCOMMIT")
+            event.listen(self._base, "connect", _no_flush_wait)
+            self._engine = self._base
+
+    def hit(self, token_id: int, kind: str, size: int, limit: int, now: float) -> Decision:
+        try:
+            with self._engine.begin() as conn:
+                start, count = token_store.hit_window(
+                    conn, token_id=token_id, kind=kind, size=size, limit=limit, now=now)
+        except Exception:  # noqa: BLE001 - a limiter outage must not drop reports
+            _log.warning("rate-limit window of token %s unavailable; call allowed",
+                         token_id, exc_info=True)
+            return Decision(True, limit, limit, now + size)
+        return _decision(start, count, size, limit)
+
+    def peek(self, token_ids: Iterable[int], kind: str) -> dict[int, tuple[float, int]]:
+        with self._engine.connect() as conn:
+            return token_store.windows_of(conn, token_ids, kind)
+
+    def close(self) -> None:
+        self._base.dispose()
+
+
+class RateLimiter:
+    """Decides each ingest call: the tighter of the token's own and the system window."""
+
+    def __init__(self, system_per_minute: int, shared: DatabaseWindows | None = None) -> None:
+        self._system = system_per_minute
+        self._memory = MemoryWindows()
+        self._shared = shared
+
+    @property
+    def store(self) -> str:
+        """"database" or "memory": where own windows are counted."""
+        return "memory" if self._shared is None else "database"
+
+    def needs_io(self, token: AccessToken) -> bool:
+        return self._shared is not None and own_limit(token) is not None
 
     def check(self, token: AccessToken, now: float | None = None) -> Decision:
-        """Count one call; the decision of whichever window is tighter."""
+        """Count one call; the decision of whichever window is tighter. Blocks on the
+        database for a token with its own limit when the store is shared: call
+        `check_async` from the event loop."""
         now = time.time() if now is None else now
-        with self._lock:
-            decisions = []
-            if token.rate_limit_window_size and token.rate_limit_window_count:
-                decisions.append(self._hit((token.id, "own"), token.rate_limit_window_size,
-                                           token.rate_limit_window_count, now))
-            if self._system:
-                decisions.append(self._hit((token.id, "system"), 60, self._system, now))
+        decisions = []
+        if self._system:
+            system = self._memory.hit(token.id, SYSTEM, 60, self._system, now)
+            if not system.allowed:  # no need to count (or pay for) the own window
+                return system
+            decisions.append(system)
+        own = own_limit(token)
+        if own is not None:
+            store = self._shared or self._memory
+            decisions.append(store.hit(token.id, OWN, own[0], own[1], now))
         if not decisions:
             return Decision(True, 0, 0, now)
         refused = [d for d in decisions if not d.allowed]
         if refused:
             return refused[0]
         return min(decisions, key=lambda d: d.remaining)
+
+    async def check_async(self, token: AccessToken, now: float | None = None) -> Decision:
+        """`check`, with the shared-store round trip on a worker thread."""
+        if self.needs_io(token):
+            return await anyio.to_thread.run_sync(self.check, token, now)
+        return self.check(token, now)
+
+    def windows(self, limits: Iterable[tuple[int, int | None, int | None]],
+                now: float | None = None) -> dict[int, Window]:
+        """token id → live own window, for (token id, window size, window count) rows
+        of tokens with a limit. Blocking when the store is shared."""
+        now = time.time() if now is None else now
+        sized = {tid: (size, count) for tid, size, count in limits if size and count}
+        if not sized:
+            return {}
+        store = self._shared or self._memory
+        out = {}
+        for tid, (start, count) in store.peek(sized, OWN).items():
+            size, limit = sized[tid]
+            if start + size > now:
+                out[tid] = Window(start, min(count, limit))
+        return out
+
+    def forget(self, token_id: int) -> None:
+        """A deleted token: drop this process's windows of it (token ids can come back
+        on SQLite). Its shared rows go with the token's row (store.admin_projects)."""
+        self._memory.drop(token_id)
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+
+
+def build_limiter(store: str, database_url: str, system_per_minute: int) -> RateLimiter:
+    """The limiter for setting `rate_limit_store`: auto = database on PostgreSQL,
+    memory on SQLite (one process owns an embedded database)."""
+    if store not in STORES:
+        raise ValueError(f"rate_limit_store must be one of {', '.join(STORES)}, "
+                         f"got {store!r}")
+    if store == "auto":
+        store = "memory" if database_url.startswith("sqlite") else "database"
+    shared = DatabaseWindows(database_url) if store == "database" else None
+    return RateLimiter(system_per_minute, shared)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Float, Integer, bindparam, case, delete, insert, select
 
 from tracehound.model.project import AccessToken
-from tracehound.store.tables import access_tokens, users
+from tracehound.store import upsert
+from tracehound.store.tables import access_tokens, rate_limit_windows, users
 
 
 def new_token() -> str:
@@ -25,11 +27,16 @@ def create_token(
     name: str,
     scopes: Iterable[str],
     user_id: int | None = None,
+    status: str = "enabled",
+    rate_limit_window_size: int | None = None,
+    rate_limit_window_count: int | None = None,
 ) -> str:
     token = new_token()
     conn.execute(insert(access_tokens).values(
         token=token, account_id=account_id, project_id=project_id, user_id=user_id,
-        name=name, scopes=" ".join(scopes), created_at=time.time(),
+        name=name, scopes=" ".join(scopes), created_at=time.time(), status=status,
+        rate_limit_window_size=rate_limit_window_size,
+        rate_limit_window_count=rate_limit_window_count,
     ))
     return token
 
@@ -76,3 +83,64 @@ def find_user(conn: Connection, email: str) -> tuple[int, int, str] | None:
         .where(users.c.email == email.lower())
     ).first()
     return None if row is None else (row.id, row.account_id, row.password_hash)
+
+
+# ---- rate-limit windows shared by every API process (auth/ratelimit.py) --------------
+
+
+def hit_window(conn: Connection, *, token_id: int, kind: str, size: int, limit: int,
+               now: float) -> tuple[float, int]:
+    """Count one call in a token's fixed window, atomically: (window start, count).
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING, so concurrent processes serialize
+    on the row and each sees the others' counts. A window that has run out restarts at
+    `now`. The count stops at limit + 1: a result above `limit` means refused (and the
+    refused calls are not counted, as Rollbar drops them)."""
+    start, count = conn.execute(_hit_statement(conn), {
+        "token_id": token_id, "kind": kind, "now": now, "size": size, "limit": limit,
+    }).one()
+    return float(start), int(count)
+
+
+_HIT: dict[str, Any] = {}
+
+
+def _hit_statement(conn: Connection) -> Any:
+    """hit_window's statement, built once per dialect: the same object every time
+    keeps SQLAlchemy's construction and cache-key work off the per-call path
+    (~0.5 ms of CPU per call when rebuilt, measured on PostgreSQL)."""
+    stmt = _HIT.get(conn.dialect.name)
+    if stmt is not None:
+        return stmt
+    w = rate_limit_windows.c
+    now = bindparam("now", type_=Float)
+    limit = bindparam("limit", type_=Integer)
+    expired = w.window_start + bindparam("size", type_=Float) <= now
+    stmt = upsert.insert(conn, rate_limit_windows).values(
+        token_id=bindparam("token_id"), kind=bindparam("kind"), window_start=now, count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[w.token_id, w.kind],
+        set_={
+            "window_start": case((expired, now), else_=w.window_start),
+            "count": case((expired, 1), (w.count > limit, limit + 1), else_=w.count + 1),
+        },
+    ).returning(w.window_start, w.count)
+    _HIT[conn.dialect.name] = stmt
+    return stmt
+
+
+def windows_of(conn: Connection, token_ids: Iterable[int],
+               kind: str = "own") -> dict[int, tuple[float, int]]:
+    """token id → (window start, count) as last stored, live or not."""
+    ids = list(token_ids)
+    if not ids:
+        return {}
+    w = rate_limit_windows.c
+    rows = conn.execute(select(w.token_id, w.window_start, w.count)
+                        .where(w.kind == kind, w.token_id.in_(ids)))
+    return {int(tid): (float(start), int(count)) for tid, start, count in rows}
+
+
+def drop_windows(conn: Connection, token_id: int) -> None:
+    """Forget a token's windows (it was deleted; ids can come back on SQLite)."""
+    conn.execute(delete(rate_limit_windows).where(rate_limit_windows.c.token_id == token_id))

@@ -78,7 +78,7 @@ def make_post_item(services: Services):  # type: ignore[no-untyped-def]
                                 "X-Rollbar-Access-Token header or as access_token")
             token = require_known(services.tokens.get(body_token), body_token)
         check_post_scope(token, payload)
-        decision = services.limiter.check(token, received_at)
+        decision = await services.limiter.check_async(token, received_at)
         headers = {**http.cors_headers(EXPOSE), **decision.headers(received_at)}
         if not decision.allowed:
             raise RateLimited("rate limit reached for this access token; the item was "

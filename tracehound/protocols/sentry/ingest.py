@@ -66,8 +66,8 @@ def _check_token(services: Services, key: str, project_id: int) -> AccessToken:
     return token
 
 
-def _rate_limit(services: Services, token: AccessToken, now: float) -> None:
-    decision = services.limiter.check(token, now)
+async def _rate_limit(services: Services, token: AccessToken, now: float) -> None:
+    decision = await services.limiter.check_async(token, now)
     if decision.allowed:
         return
     seconds = max(1, math.ceil(decision.reset_at - now))  # SDKs parse whole seconds only
@@ -115,7 +115,7 @@ def make_envelope(services: Services):  # type: ignore[no-untyped-def]
         env = envelope.parse(body)
         token = _check_token(services, auth.find_key(header, query_key, env.headers.get("dsn")),
                              project_id)
-        _rate_limit(services, token, received_at)
+        await _rate_limit(services, token, received_at)
 
         event_item: envelope.Item | None = None
         attachments: list[Attachment] = []
@@ -188,7 +188,7 @@ def make_store(services: Services):  # type: ignore[no-untyped-def]
         if not body.strip():
             raise BadPayload("empty body")
         payload = _store_body(body, settings.max_body_bytes)
-        _rate_limit(services, token, received_at)
+        await _rate_limit(services, token, received_at)
         event = translate(payload, project_id=project_id, received_at=received_at,
                           remote_ip=http.client_ip(request))
         await _enqueue(services, event)
