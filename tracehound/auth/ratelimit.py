@@ -66,9 +66,9 @@ class Window:
     count: int
 
 
-def _decision(start: float, count: int, size: int, limit: int) -> Decision:
-    """`count` includes this call; above `limit` means it was refused."""
-    return Decision(count <= limit, limit, max(0, limit - min(count, limit)), start + size)
+def _decision(start: float, count: int, size: int, limit: int, allowed: bool) -> Decision:
+    """`count`: calls accepted in the window, this one included when allowed."""
+    return Decision(allowed, limit, max(0, limit - count), start + size)
 
 
 def own_limit(token: AccessToken) -> tuple[int, int] | None:
@@ -91,10 +91,10 @@ class MemoryWindows:
             if win is None or now >= win[0] + size:
                 win = [now, 0.0]
                 self._windows[(token_id, kind)] = win
-            if win[1] < limit:
+            allowed = win[1] < limit
+            if allowed:
                 win[1] += 1
-                return _decision(win[0], int(win[1]), size, limit)
-            return _decision(win[0], limit + 1, size, limit)
+            return _decision(win[0], int(win[1]), size, limit, allowed)
 
     def peek(self, token_ids: Iterable[int], kind: str) -> dict[int, tuple[float, int]]:
         with self._lock:
@@ -129,7 +129,7 @@ class DatabaseWindows:
         else:
             # autocommit for the engine's lifetime: set per checkout instead, SQLAlchemy
             # resets it on every return, which costs round trips
-            self._base = build_engine(url, pool_pre_ping=False, pool_size=4, max_overflow=8,
+            self._base = build_engine(url, pool_pre_ping=False, pool_size=8, max_overflow=32,
                                       isolation_level="AUTOCOMMIT")
             event.listen(self._base, "connect", _no_flush_wait)
             self._engine = self._base
@@ -137,13 +137,13 @@ class DatabaseWindows:
     def hit(self, token_id: int, kind: str, size: int, limit: int, now: float) -> Decision:
         try:
             with self._engine.begin() as conn:
-                start, count = token_store.hit_window(
+                start, count, allowed = token_store.hit_window(
                     conn, token_id=token_id, kind=kind, size=size, limit=limit, now=now)
         except Exception:  # noqa: BLE001 - a limiter outage must not drop reports
             _log.warning("rate-limit window of token %s unavailable; call allowed",
                          token_id, exc_info=True)
             return Decision(True, limit, limit, now + size)
-        return _decision(start, count, size, limit)
+        return _decision(start, count, size, limit, allowed)
 
     def peek(self, token_ids: Iterable[int], kind: str) -> dict[int, tuple[float, int]]:
         with self._engine.connect() as conn:
@@ -160,14 +160,24 @@ class RateLimiter:
         self._system = system_per_minute
         self._memory = MemoryWindows()
         self._shared = shared
+        # token id → (window size, limit, window end) of a shared window seen exhausted:
+        # its count can only grow until the window ends, so every call until then is
+        # refused without a round trip (a flood over the limit costs no database work;
+        # a changed limit no longer matches the key)
+        self._exhausted: dict[int, tuple[int, int, float]] = {}
 
     @property
     def store(self) -> str:
         """"database" or "memory": where own windows are counted."""
         return "memory" if self._shared is None else "database"
 
-    def needs_io(self, token: AccessToken) -> bool:
-        return self._shared is not None and own_limit(token) is not None
+    def needs_io(self, token: AccessToken, now: float | None = None) -> bool:
+        """True when deciding on this call takes a database round trip."""
+        own = own_limit(token)
+        if self._shared is None or own is None:
+            return False
+        return self._known_exhausted(token.id, own, time.time() if now is None else now) \
+            is None
 
     def check(self, token: AccessToken, now: float | None = None) -> Decision:
         """Count one call; the decision of whichever window is tighter. Blocks on the
@@ -182,8 +192,7 @@ class RateLimiter:
             decisions.append(system)
         own = own_limit(token)
         if own is not None:
-            store = self._shared or self._memory
-            decisions.append(store.hit(token.id, OWN, own[0], own[1], now))
+            decisions.append(self._hit_own(token.id, own, now))
         if not decisions:
             return Decision(True, 0, 0, now)
         refused = [d for d in decisions if not d.allowed]
@@ -191,9 +200,32 @@ class RateLimiter:
             return refused[0]
         return min(decisions, key=lambda d: d.remaining)
 
+    def _hit_own(self, token_id: int, own: tuple[int, int], now: float) -> Decision:
+        size, limit = own
+        if self._shared is None:
+            return self._memory.hit(token_id, OWN, size, limit, now)
+        refused = self._known_exhausted(token_id, own, now)
+        if refused is not None:
+            return refused
+        decision = self._shared.hit(token_id, OWN, size, limit, now)
+        if not decision.allowed:
+            if len(self._exhausted) > 10_000:
+                self._exhausted.clear()
+            self._exhausted[token_id] = (size, limit, decision.reset_at)
+        return decision
+
+    def _known_exhausted(self, token_id: int, own: tuple[int, int],
+                         now: float) -> Decision | None:
+        hit = self._exhausted.get(token_id)
+        if hit is None or hit[:2] != own or now >= hit[2]:
+            return None
+        return Decision(False, own[1], 0, hit[2])
+
     async def check_async(self, token: AccessToken, now: float | None = None) -> Decision:
-        """`check`, with the shared-store round trip on a worker thread."""
-        if self.needs_io(token):
+        """`check`, with the shared-store round trip (when one is needed) on a worker
+        thread, so the event loop keeps serving while it waits."""
+        now = time.time() if now is None else now
+        if self.needs_io(token, now):
             return await anyio.to_thread.run_sync(self.check, token, now)
         return self.check(token, now)
 
@@ -208,15 +240,16 @@ class RateLimiter:
         store = self._shared or self._memory
         out = {}
         for tid, (start, count) in store.peek(sized, OWN).items():
-            size, limit = sized[tid]
+            size = sized[tid][0]
             if start + size > now:
-                out[tid] = Window(start, min(count, limit))
+                out[tid] = Window(start, count)
         return out
 
     def forget(self, token_id: int) -> None:
         """A deleted token: drop this process's windows of it (token ids can come back
         on SQLite). Its shared rows go with the token's row (store.admin_projects)."""
         self._memory.drop(token_id)
+        self._exhausted.pop(token_id, None)
 
     def close(self) -> None:
         if self._shared is not None:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, bindparam, case, delete, insert, select
+from sqlalchemy import Connection, Float, Integer, bindparam, case, delete, insert, or_, select
 
 from tracehound.model.project import AccessToken
 from tracehound.store import upsert
@@ -89,17 +89,22 @@ def find_user(conn: Connection, email: str) -> tuple[int, int, str] | None:
 
 
 def hit_window(conn: Connection, *, token_id: int, kind: str, size: int, limit: int,
-               now: float) -> tuple[float, int]:
-    """Count one call in a token's fixed window, atomically: (window start, count).
+               now: float) -> tuple[float, int, bool]:
+    """Count one call in a token's fixed window, atomically: (window start, calls
+    counted in it, whether this call was allowed).
 
-    One INSERT … ON CONFLICT DO UPDATE … RETURNING, so concurrent processes serialize
-    on the row and each sees the others' counts. A window that has run out restarts at
-    `now`. The count stops at limit + 1: a result above `limit` means refused (and the
-    refused calls are not counted, as Rollbar drops them)."""
-    start, count = conn.execute(_hit_statement(conn), {
-        "token_id": token_id, "kind": kind, "now": now, "size": size, "limit": limit,
-    }).one()
-    return float(start), int(count)
+    One INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING, so concurrent processes
+    serialize on the row and each sees the others' counts. A window that has run out
+    restarts at `now`. A call over the limit changes nothing (refused calls are not
+    counted, as Rollbar drops them) and returns no row; only then is the window read."""
+    params = {"token_id": token_id, "kind": kind, "now": now, "size": size, "limit": limit}
+    row = conn.execute(_hit_statement(conn), params).first()
+    if row is not None:
+        return float(row[0]), int(row[1]), True
+    w = rate_limit_windows.c
+    start, count = conn.execute(select(w.window_start, w.count).where(
+        w.token_id == token_id, w.kind == kind)).one()
+    return float(start), int(count), False
 
 
 _HIT: dict[str, Any] = {}
@@ -114,7 +119,6 @@ def _hit_statement(conn: Connection) -> Any:
         return stmt
     w = rate_limit_windows.c
     now = bindparam("now", type_=Float)
-    limit = bindparam("limit", type_=Integer)
     expired = w.window_start + bindparam("size", type_=Float) <= now
     stmt = upsert.insert(conn, rate_limit_windows).values(
         token_id=bindparam("token_id"), kind=bindparam("kind"), window_start=now, count=1)
@@ -122,8 +126,9 @@ def _hit_statement(conn: Connection) -> Any:
         index_elements=[w.token_id, w.kind],
         set_={
             "window_start": case((expired, now), else_=w.window_start),
-            "count": case((expired, 1), (w.count > limit, limit + 1), else_=w.count + 1),
+            "count": case((expired, 1), else_=w.count + 1),
         },
+        where=or_(expired, w.count < bindparam("limit", type_=Integer)),
     ).returning(w.window_start, w.count)
     _HIT[conn.dialect.name] = stmt
     return stmt

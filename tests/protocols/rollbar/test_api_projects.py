@@ -379,6 +379,11 @@ def test_update_token_rate_limit_takes_effect(server: LiveServer, acct: Account,
     assert post["cur_rate_limit_window_count"] == 2
     assert isinstance(post["cur_rate_limit_window_start"], int)
     assert post["date_modified"] >= post["date_created"]
+    # a raised limit applies at once, in the same window (refusals were not counted)
+    assert call(server, "PATCH", path, acct.write,
+                json={"rate_limit_window_count": 3}).json() == {"err": 0}
+    codes = [server.post_item(project.post, MESSAGE).status_code for _ in range(2)]
+    assert codes == [200, 429]
     # the api-examples script clears limits with a form body of zeros: no limit again
     r = call(server, "PATCH", path, acct.write,
              data={"rate_limit_window_count": "0", "rate_limit_window_size": "0"})
