@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
             committer.stop()
             if worker:
                 worker.stop()
-            services.limiter.close()
+            await services.limiter.aclose()
             engine.dispose()
 
     app = FastAPI(title="Tracehound", version=__version__, lifespan=lifespan,

@@ -5,13 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Float, Integer, bindparam, case, delete, insert, or_, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
 from tracehound.model.project import AccessToken
 from tracehound.store import upsert
 from tracehound.store.tables import access_tokens, rate_limit_windows, users
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def new_token() -> str:
@@ -115,14 +120,18 @@ def _hit_statement(conn: Connection) -> Any:
     keeps SQLAlchemy's construction and cache-key work off the per-call path
     (~0.5 ms of CPU per call when rebuilt, measured on PostgreSQL)."""
     stmt = _HIT.get(conn.dialect.name)
-    if stmt is not None:
-        return stmt
+    if stmt is None:
+        stmt = _HIT[conn.dialect.name] = _build_hit(upsert.insert(conn, rate_limit_windows))
+    return stmt
+
+
+def _build_hit(insert_construct: Any) -> Any:
     w = rate_limit_windows.c
     now = bindparam("now", type_=Float)
     expired = w.window_start + bindparam("size", type_=Float) <= now
-    stmt = upsert.insert(conn, rate_limit_windows).values(
+    stmt = insert_construct.values(
         token_id=bindparam("token_id"), kind=bindparam("kind"), window_start=now, count=1)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[w.token_id, w.kind],
         set_={
             "window_start": case((expired, now), else_=w.window_start),
@@ -130,8 +139,42 @@ def _hit_statement(conn: Connection) -> Any:
         },
         where=or_(expired, w.count < bindparam("limit", type_=Integer)),
     ).returning(w.window_start, w.count)
-    _HIT[conn.dialect.name] = stmt
-    return stmt
+
+
+class _PgHit:
+    """hit_window's statement compiled once for psycopg, and the window read."""
+
+    def __init__(self) -> None:
+        dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
+        self.hit = _build_hit(postgresql.insert(rate_limit_windows)).compile(dialect=dialect)
+        w = rate_limit_windows.c
+        self.read = select(w.window_start, w.count).where(
+            w.token_id == bindparam("token_id"), w.kind == bindparam("kind")
+        ).compile(dialect=dialect)
+
+
+_PG: list[_PgHit] = []
+
+
+async def hit_window_async(conn: psycopg.AsyncConnection[Any], *, token_id: int, kind: str,
+                           size: int, limit: int, now: float) -> tuple[float, int, bool]:
+    """hit_window on a psycopg async connection in autocommit mode (PostgreSQL): the
+    same statement, run from the event loop without a thread (a thread hop cost
+    ~0.25 ms of CPU per call, more than the query)."""
+    if not _PG:
+        _PG.append(_PgHit())
+    pg = _PG[0]
+    values = {"token_id": token_id, "kind": kind, "now": now, "size": size, "limit": limit}
+    cur = await conn.execute(str(pg.hit), pg.hit.construct_params(values))
+    row = await cur.fetchone()
+    if row is not None:
+        return float(row[0]), int(row[1]), True
+    cur = await conn.execute(str(pg.read), pg.read.construct_params(
+        {"token_id": token_id, "kind": kind}))
+    row = await cur.fetchone()
+    if row is None:  # the window was deleted with its token meanwhile
+        return now, limit, False
+    return float(row[0]), int(row[1]), False
 
 
 def windows_of(conn: Connection, token_ids: Iterable[int],
