@@ -467,3 +467,24 @@ def test_delete_token(server: LiveServer, acct: Account, project: ProjectInfo) -
     err(server.get("/api/1/items", project.read), 403, "access token not found")
     left = [t["name"] for t in tokens_of(server, acct, project.id)]
     assert left == ["post_client_item", "write"]
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    (b'{"name": "n", "scopes": ["read"], "rate_limit_window_count": 1000000000000000000000000}',
+     (400, 422)),
+    (b'{"name": "n", "scopes": ["read"], "rate_limit_window_size": 1e308}', (422,)),
+    (b'{"name": "n", "scopes": ["read"], "rate_limit_window_size": 1e999}', (400, 422)),
+    (b'{"name": {"$gt": ""}, "scopes": ["read"]}', (422,)),
+    (b'{"name": "n", "scopes": [["read"]]}', (422,)),
+    (b'{"name": "' + b"x" * 2_000_000 + b'", "scopes": ["read"]}', (413,)),
+    (b"name=n&scopes=read&rate_limit_window_count=%00", (422,)),
+    (b"\xff\xfe garbage", (400,)),
+])
+def test_hostile_bodies_are_clear_4xx(server: LiveServer, acct: Account,
+                                      project: ProjectInfo, raw: bytes,
+                                      status: tuple[int, ...]) -> None:
+    r = call(server, "POST", f"/api/1/project/{project.id}/access_tokens", acct.write,
+             content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code in status, r.text
+    assert r.json()["err"] == 1 and r.json()["message"]
+    assert len(tokens_of(server, acct, project.id)) == 4
