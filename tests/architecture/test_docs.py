@@ -1,4 +1,5 @@
-"""docs/settings.md and docs/cli.md are generated from the code; they must be current.
+"""docs/settings.md, docs/cli.md and docs/api/endpoints.md are generated from the code;
+they must be current.
 
 Regenerate with TRACEHOUND_UPDATE_SNAPSHOTS=1 python -m pytest tests/architecture.
 """
@@ -45,6 +46,26 @@ def cli_md() -> str:
     return "\n".join(parts)
 
 
+def api_md() -> str:
+    from tracehound.app import create_app
+
+    app_ = create_app(Settings(database_url="sqlite:///:memory:", worker=False))
+    rows = set()
+    for path, ops in app_.openapi()["paths"].items():
+        for method, op in ops.items():
+            tag = (op.get("tags") or [""])[0]
+            rows.add((str(tag), path, method.upper(), op.get("summary", "")))
+    lines = ["# Every HTTP endpoint", "",
+             "Generated from the app's routes by `tests/architecture/test_docs.py`; the same",
+             "list, with parameters, is served as OpenAPI at `/docs`. Every path also",
+             "answers without (or with) its trailing slash. What each does, its scope and its",
+             "answers: the pages in this folder (`README.md`).", "",
+             "| area | method | path | summary |", "|---|---|---|---|"]
+    for tag, path, method, summary in sorted(rows):
+        lines.append(f"| {tag} | {method} | `{path}` | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
 def check(path: Path, content: str) -> None:
     if UPDATE or not path.exists():
         path.write_text(content)
@@ -61,3 +82,7 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_command_is_documented() -> None:
     check(DOCS / "cli.md", cli_md())
+
+
+def test_every_endpoint_is_documented() -> None:
+    check(DOCS / "api" / "endpoints.md", api_md())
