@@ -140,6 +140,8 @@ occurrences = Table(
     Column("payload", LargeBinary, nullable=False),  # codec.pack(stored data)
     UniqueConstraint("project_id", "uuid", name="uq_occurrences_project_uuid"),
     Index("ix_occurrences_item_id", "item_id", "id"),
+    # time windows of RQL and reports; item_id makes "count per item" index-only
+    Index("ix_occurrences_project_ts", "project_id", "timestamp", "item_id"),
     sqlite_autoincrement=True,
 )
 
@@ -279,4 +281,37 @@ rate_limit_windows = Table(
     Column("kind", String(16), primary_key=True),  # "own" or "system"
     Column("window_start", Float, nullable=False),
     Column("count", Integer, nullable=False),
+)
+
+
+# Distinct occurrence-level values seen per item (host, context, person, tags...), so the
+# search language filters items on them through an index instead of reading payloads.
+item_facets = Table(
+    "item_facets", metadata,
+    Column("item_id", Id, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("value", String(255), primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Index("ix_item_facets_project_kind_value", "project_id", "kind", "value"),
+)
+
+# Asynchronous RQL jobs (Rollbar's /api/1/rql/jobs); run by the worker, results kept.
+rql_jobs = Table(
+    "rql_jobs", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, nullable=False),
+    Column("project_id", Id, nullable=False),
+    Column("query_string", Text, nullable=False),
+    Column("job_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # new running success failed cancelled timed_out
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("claimed_by", String(64), nullable=True),  # runner that holds a running job
+    Column("heartbeat_at", Float, nullable=True),  # a running job's runner is alive
+    Column("result", LargeBinary, nullable=True),  # codec.pack(result resource)
+    Index("ix_rql_jobs_project_hash", "project_id", "job_hash"),
+    Index("ix_rql_jobs_status", "status", "id"),
+    sqlite_autoincrement=True,
 )
