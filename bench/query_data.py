@@ -30,7 +30,7 @@ import payloads  # noqa: E402
 from tracehound.model.event import Event  # noqa: E402
 from tracehound.model.item import ItemStatus  # noqa: E402
 
-GENERATOR_VERSION = 1  # bump when the generated data changes for the same Params
+GENERATOR_VERSION = 2  # bump when the generated data changes for the same Params
 DAY = 86400.0
 DEPLOY_EVERY = 12 * 3600.0  # a new code_version every 12 hours
 ENVIRONMENTS = (("production", 0.70), ("staging", 0.18), ("development", 0.08), ("qa", 0.04))
@@ -241,19 +241,29 @@ def person_fields(k: int) -> dict[str, str]:
     return {"id": str(1000 + k), "username": f"user{k}", "email": f"user{k}@example.com"}
 
 
-def facets(event: Event) -> list[tuple[str, str]]:
-    """(kind, value) pairs the digest keeps per item for the search language."""
+def facets(event: Event, item_id: int) -> list[tuple[int, str, str]]:
+    """(item id, kind, value) rows the digest keeps per item for the search language:
+    the digest's own rule (tracehound/ingest/facets.py) once it exists, else the same
+    kinds (Rollbar payloads carry no tags, so no tag rows either way)."""
+    try:
+        from tracehound.ingest import facets as digest_facets  # type: ignore[attr-defined]
+    except ImportError:
+        digest_facets = None
+    if digest_facets is not None:
+        found: dict[tuple[int, str, str], int] = {}
+        digest_facets.of_event(event, item_id, found)
+        return list(found)
     out = []
     if event.host:
-        out.append(("host", event.host[:255]))
+        out.append((item_id, "host", event.host[:255].lower()))
     if event.context:
-        out.append(("context", event.context[:255]))
+        out.append((item_id, "context", event.context[:255]))
     if event.person is not None:
-        out.append(("person.id", event.person.id[:255]))
-        if event.person.email:
-            out.append(("person.email", event.person.email[:255]))
+        out.append((item_id, "person.id", event.person.id[:255]))
         if event.person.username:
-            out.append(("person.username", event.person.username[:255]))
+            out.append((item_id, "person.username", event.person.username[:255]))
+        if event.person.email:
+            out.append((item_id, "person.email", event.person.email[:255].lower()))
     return out
 
 

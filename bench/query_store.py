@@ -40,6 +40,10 @@ from tracehound.store.db import build_engine  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 5_000
+try:  # distinct values the digest indexes per (item, kind)
+    from tracehound.store.facets import MAX_PER_ITEM_KIND as FACETS_PER_ITEM_KIND
+except ImportError:  # before the search language landed: its announced cap
+    FACETS_PER_ITEM_KIND = 1000
 KEEP_MINUTES = 300
 
 
@@ -130,9 +134,10 @@ class Aggregates:
         self.versions: dict[tuple[int, str], list[Any]] = {}
         self.people: dict[tuple[int, str], list[Any]] = {}
         self.facets: set[tuple[int, str, str]] = set()
+        self.facets_held: dict[tuple[int, str], int] = defaultdict(int)
 
     def add(self, it: ItemPlan, occ_id: int, ts: float, version: str, person: int | None,
-            facet_pairs: list[tuple[str, str]]) -> None:
+            facet_rows: list[tuple[int, str, str]]) -> None:
         iid = it.item_id
         self.first.setdefault(iid, (occ_id, ts))
         self.last[iid] = (occ_id, ts)
@@ -153,8 +158,13 @@ class Aggregates:
                 self.people[key] = [person, ts, ts]
             else:
                 pr[2] = ts
-        for kind, value in facet_pairs:
-            self.facets.add((iid, kind, value))
+        for row in facet_rows:
+            if row in self.facets:
+                continue
+            held = self.facets_held[row[:2]]
+            if held < FACETS_PER_ITEM_KIND:  # the digest's cap: first values kept
+                self.facets_held[row[:2]] = held + 1
+                self.facets.add(row)
 
 
 def item_row(it: ItemPlan, title: str, exc_class: str | None, now: float) -> dict[str, Any]:
@@ -207,7 +217,7 @@ def insert_occurrences(engine: Engine, world: World, timeline: list[tuple[float,
             rows.append({"id": k, "project_id": it.project_id, "item_id": it.item_id,
                          "uuid": uid, "timestamp": ts, "level": event.level,
                          "payload": codec.pack(encode(event))})
-            agg.add(it, k, ts, event.code_version or "", person, facets(event))
+            agg.add(it, k, ts, event.code_version or "", person, facets(event, it.item_id))
         with engine.begin() as conn:
             conn.execute(t.occurrences.insert(), rows)
         if start // CHUNK % 40 == 0:
