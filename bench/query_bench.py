@@ -112,11 +112,12 @@ def _children(pid: int) -> list[int]:
 class Server:
     """`tracehound serve` on the store, digest worker included (it runs RQL jobs)."""
 
-    def __init__(self, meta: dict[str, Any], log: Path) -> None:
+    def __init__(self, meta: dict[str, Any], log: Path, extra_env: dict[str, str]) -> None:
         self.port = free_port()
         url = meta["url"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEHOUND_")}
         env["TRACEHOUND_SYSTEM_RATE_LIMIT_PER_MINUTE"] = "0"
+        env.update(extra_env)
         with open(log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tracehound", "serve", "--host", "127.0.0.1",
@@ -275,13 +276,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--database-url", help="PostgreSQL URL (default: SQLite store)")
     ap.add_argument("--pg-schema", default="qbench")
+    ap.add_argument("--data-dir", type=Path, default=OUT / "query-store")
+    ap.add_argument("--items", type=int, default=query_store.Params.items)
+    ap.add_argument("--occurrences", type=int, default=query_store.Params.occurrences)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--rql-repeat", type=int, default=3)
     ap.add_argument("--only", choices=("items", "rql", "plans"), action="append")
+    ap.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra environment of the server, e.g. TRACEHOUND_RQL_POLL_SECONDS=0.1")
     a = ap.parse_args()
     only = set(a.only or ("items", "rql", "plans"))
-    meta = query_store.ensure(a.database_url, pg_schema=a.pg_schema)
+    params = query_store.Params(items=a.items, occurrences=a.occurrences)
+    meta = query_store.ensure(a.database_url, pg_schema=a.pg_schema, data_dir=a.data_dir,
+                              params=params)
     token = meta["projects"]["main"]["access_tokens"]["read"]
     project_id = int(meta["projects"]["main"]["id"])
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -296,7 +304,9 @@ def main() -> None:
         "store_age_hours": round((time.time() - meta["now"]) / 3600, 2),
         "search_language": search, "rql_engine": rql_direct,
         "commit": _git("rev-parse", "--short", "HEAD")}
-    server = Server(meta, OUT / f"query-server-{stamp}.log")
+    extra_env = dict(kv.split("=", 1) for kv in a.server_env)
+    results["server_env"] = extra_env
+    server = Server(meta, OUT / f"query-server-{stamp}.log", extra_env)
     try:
         if "items" in only:
             print(f"items ({backend}, search language: {search})", flush=True)

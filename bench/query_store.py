@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, bindparam, text, update
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from query_data import ItemPlan, Params, World, facets, person_fields  # noqa: E402
+from query_data import ItemPlan, Params, World, facets, person_fields  # noqa: E402, F401
 
 from tracehound.ingest.normalize import normalize  # noqa: E402
 from tracehound.model.event import Level, encode  # noqa: E402
