@@ -224,7 +224,7 @@ def bench_rql_direct(url: str, project_id: int, queries: dict[str, str],
                 result = execute(conn, project_id, q, deadline=time.monotonic() + 600)
                 runs.append(round(time.perf_counter() - t0, 3))
                 rows = len(result.rows)
-        out[name] = {"query": q, "seconds": runs, "rows": rows, **meter.stop()}
+        out[name] = {"query": q, "run_seconds": runs, "rows": rows, **meter.stop()}
         if plans:
             def one(q: str = q) -> None:
                 with engine.connect() as conn:
@@ -265,7 +265,7 @@ def bench_rql_jobs(server: Server, token: str, queries: dict[str, str],
                 break
         else:
             res = last.get("result", {}).get("result", {}) if isinstance(last, dict) else {}
-            out[name] = {"query": q, "seconds": runs, "rowcount": res.get("rowcount"),
+            out[name] = {"query": q, "run_seconds": runs, "rowcount": res.get("rowcount"),
                          "errors": res.get("errors"), **meter.stop()}
         print(f"  jobs {name:36} {out[name]}"[:300], flush=True)
     conn.close()
