@@ -292,7 +292,10 @@ item_facets = Table(
     Column("kind", String(32), primary_key=True),
     Column("value", String(255), primary_key=True),
     Column("project_id", Id, nullable=False),
-    Index("ix_item_facets_project_kind_value", "project_id", "kind", "value"),
+    # item_id makes `items.id IN (SELECT item_id ... WHERE kind AND value range)` an
+    # index-only scan: without it, each matching row cost a table fetch (host:web-3 on
+    # the query bench, 5,213 rows: 13-55 ms on PostgreSQL, 3.4 ms covered; RESULTS.md)
+    Index("ix_item_facets_project_kind_value", "project_id", "kind", "value", "item_id"),
 )
 
 # Asynchronous RQL jobs (Rollbar's /api/1/rql/jobs); run by the worker, results kept.
