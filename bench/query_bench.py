@@ -279,6 +279,8 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=OUT / "query-store")
     ap.add_argument("--items", type=int, default=query_store.Params.items)
     ap.add_argument("--occurrences", type=int, default=query_store.Params.occurrences)
+    ap.add_argument("--upgrade-store", action="store_true",
+                    help="migrate a store of an older schema head instead of regenerating")
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--rql-repeat", type=int, default=3)
@@ -289,7 +291,7 @@ def main() -> None:
     only = set(a.only or ("items", "rql", "plans"))
     params = query_store.Params(items=a.items, occurrences=a.occurrences)
     meta = query_store.ensure(a.database_url, pg_schema=a.pg_schema, data_dir=a.data_dir,
-                              params=params)
+                              params=params, upgrade=a.upgrade_store)
     token = meta["projects"]["main"]["access_tokens"]["read"]
     project_id = int(meta["projects"]["main"]["id"])
     stamp = time.strftime("%Y%m%d-%H%M%S")

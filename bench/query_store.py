@@ -111,14 +111,33 @@ def cli(target: Target, *args: str) -> dict[str, Any]:
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def reusable(target: Target, params: Params, max_age_hours: float) -> dict[str, Any] | None:
+def reusable(target: Target, params: Params, max_age_hours: float,
+             upgrade: bool = False) -> dict[str, Any] | None:
+    """The store's meta when it can be reused. With `upgrade`, a store of an older
+    schema head is migrated in place (as a deployment's would be) instead of rebuilt:
+    right for index-only migrations, wrong for one the generator should fill."""
     if not target.meta_path.exists():
         return None
     meta: dict[str, Any] = json.loads(target.meta_path.read_text())
     fresh = time.time() - meta["now"] < max_age_hours * 3600
-    if meta["params_key"] == params.key() and meta["schema_head"] == schema_head() and fresh:
-        return meta
-    return None
+    if meta["params_key"] != params.key() or not fresh:
+        return None
+    head = schema_head()
+    if meta["schema_head"] != head:
+        if not upgrade:
+            return None
+        engine = build_engine(target.url)
+        migrate.upgrade(engine)
+        if target.pg:
+            with engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM (ANALYZE)")
+        engine.dispose()
+        print(f"upgraded the store's schema {meta['schema_head']} → {head}")
+        meta.setdefault("upgraded_from", []).append(meta["schema_head"])
+        meta["schema_head"] = head
+        target.meta_path.write_text(json.dumps(meta, indent=2))
+    return meta
 
 
 class Aggregates:
@@ -274,15 +293,16 @@ def _many(conn: Connection, table: Any, rows: list[dict[str, Any]], size: int = 
 
 
 def finish(conn: Connection, pg: bool) -> None:
-    """PostgreSQL: sequences past the explicit ids; statistics as autovacuum would leave
-    them. SQLite is left without ANALYZE, as a real tracehound database is."""
+    """PostgreSQL: sequences past the explicit ids; statistics and visibility map as
+    autovacuum leaves an insert-only table (index-only scans need the latter). SQLite
+    is left without ANALYZE, as a real tracehound database is."""
     if not pg:
         return
     for table in ("items", "occurrences"):
         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                           f"(SELECT max(id) FROM {table}))"))
     conn.commit()
-    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM (ANALYZE)")
 
 
 def generate(target: Target, params: Params) -> dict[str, Any]:
@@ -322,11 +342,12 @@ def generate(target: Target, params: Params) -> dict[str, Any]:
 
 def ensure(database_url: str | None = None, *, pg_schema: str = "qbench",
            data_dir: Path = OUT / "query-store", params: Params | None = None,
-           force: bool = False, max_age_hours: float = 24.0) -> dict[str, Any]:
+           force: bool = False, max_age_hours: float = 24.0,
+           upgrade: bool = False) -> dict[str, Any]:
     """The store's meta (url, projects and tokens, sizes), generating it when needed."""
     params = params or Params()
     target = Target(database_url, pg_schema, data_dir)
-    meta = None if force else reusable(target, params, max_age_hours)
+    meta = None if force else reusable(target, params, max_age_hours, upgrade)
     if meta is not None:
         print(f"reusing {target.url} (generated {(time.time() - meta['now']) / 3600:.1f} h "
               f"ago in {meta['generate_seconds']} s, {meta['size_bytes'] / 1e6:,.0f} MB)")
@@ -344,13 +365,15 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=OUT / "query-store")
     ap.add_argument("--force", action="store_true", help="regenerate even if reusable")
     ap.add_argument("--max-age-hours", type=float, default=24.0)
+    ap.add_argument("--upgrade-store", action="store_true",
+                    help="migrate a store of an older schema head instead of regenerating")
     ap.add_argument("--seed", type=int, default=Params.seed)
     ap.add_argument("--items", type=int, default=Params.items)
     ap.add_argument("--occurrences", type=int, default=Params.occurrences)
     a = ap.parse_args()
     params = Params(seed=a.seed, items=a.items, occurrences=a.occurrences)
     meta = ensure(a.database_url, pg_schema=a.pg_schema, data_dir=a.data_dir, params=params,
-                  force=a.force, max_age_hours=a.max_age_hours)
+                  force=a.force, max_age_hours=a.max_age_hours, upgrade=a.upgrade_store)
     print(json.dumps({k: meta[k] for k in ("url", "generate_seconds", "size_bytes",
                                            "facet_rows", "hourly_rows", "people_rows",
                                            "version_rows")}, indent=2))
