@@ -2,7 +2,7 @@
 
 Everything comes from one seeded `random.Random`, so a seed and `Params` give the same
 store. Items follow a Zipf law (exponent `skew`): with the defaults the 100 hottest of
-20,000 items hold about two thirds of the 1,000,000 occurrences, and most of the tail
+20,000 items hold about 72% of the 1,000,000 occurrences, and most of the tail
 has one to five. Payloads are Rollbar `data` objects built from bench/payloads.py
 templates (without frame locals and context lines: 3-5.5 KB of JSON), then translated
 with the real Rollbar adapter, so the stored bytes are what the digest would store.
