@@ -16,6 +16,7 @@ On PostgreSQL the store is schema `qbench` (--pg-schema) of the given database.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -24,12 +25,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, bindparam, text, update
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from query_data import ItemPlan, Params, World, facets, person_fields  # noqa: E402, F401
 
+from tracehound.grouping.title import title_for  # noqa: E402
 from tracehound.ingest.normalize import normalize  # noqa: E402
 from tracehound.model.event import Level, encode  # noqa: E402
 from tracehound.model.item import ItemStatus  # noqa: E402
@@ -55,8 +58,6 @@ def pg_url(url: str, schema: str) -> str:
 
 
 def schema_head() -> str:
-    from alembic.script import ScriptDirectory
-
     return str(ScriptDirectory.from_config(migrate._config()).get_current_head())
 
 
@@ -202,14 +203,10 @@ def item_row(it: ItemPlan, title: str, exc_class: str | None, now: float) -> dic
 
 
 def _fingerprint(it: ItemPlan) -> str:
-    import hashlib
-
     return hashlib.sha256(f"{it.project_id}:{it.index}".encode()).hexdigest()
 
 
 def insert_items(conn: Connection, world: World) -> None:
-    from tracehound.grouping.title import title_for
-
     rows = []
     for it in world.items:
         ev = translate({"data": world.data(it, it.first_ts, world.new_uuid(), None)},
