@@ -242,20 +242,18 @@ class RqlRunner:
                 finally:
                     with running.lock:  # never interrupt a connection back in the pool
                         running.dbapi_conn = None
-                    conn.rollback()
-        except rql.RqlCancelled:
-            return failed(jobs.CANCELLED, "the job was cancelled")
-        except rql.RqlTimeout:
-            return failed(jobs.TIMED_OUT, self._timeout_message())
-        except rql.RqlError as exc:
-            where = "" if exc.position is None else f" (at character {exc.position})"
-            return failed(jobs.FAILED, exc.message + where)
-        except Exception:
-            # an interrupted statement surfaces as a driver error: say why it stopped
+        except Exception as exc:
+            # the runner knows best why a query stopped: an interrupt it sent may reach
+            # the engine as a timeout or a driver error before the engine saw the flag
             if running.stop.is_set():
                 return failed(jobs.CANCELLED, "the job was cancelled")
-            if time.monotonic() >= running.deadline:
+            if isinstance(exc, rql.RqlTimeout) or time.monotonic() >= running.deadline:
                 return failed(jobs.TIMED_OUT, self._timeout_message())
+            if isinstance(exc, rql.RqlCancelled):
+                return failed(jobs.CANCELLED, "the job was cancelled")
+            if isinstance(exc, rql.RqlError):
+                where = "" if exc.position is None else f" (at character {exc.position})"
+                return failed(jobs.FAILED, exc.message + where)
             raise
         return jobs.SUCCESS, result.resource(job.id)
 
