@@ -13,9 +13,10 @@ from tests.support import LiveServer, ProjectInfo
 from tracehound.store import projects, tokens
 
 COUNT = "SELECT count(*) FROM item_occurrence"
-# A query that runs until it is stopped. Stand-in engine only: when the real engine
-# lands, replace it with a query the engine spends many seconds on.
-SLOW = "SELECT count(*) FROM stand_in_slow"
+# A query that reads every payload of a project: seconds of work once the project is
+# big (make_big), and it runs until stopped with the engine stand-in.
+SLOW = "SELECT count(*) FROM item_occurrence WHERE body.message.body LIKE '%no such text%'"
+BIG = 150_000  # under the engine's 200 000 scanned rows; ~3 s of SLOW on one core
 JOBS = "/api/1/rql/jobs"
 JOB_KEYS = {"id", "project_id", "query_string", "status", "job_hash", "date_created",
             "date_modified"}
@@ -89,3 +90,29 @@ def post_messages(server: LiveServer, project: ProjectInfo, n: int) -> None:
                                             "body": {"message": {"body": f"boom {i}"}}})
         assert r.status_code == 200, r.text
     server.wait_digested()
+
+
+def clone_occurrences(engine: Engine, project_id: int, n: int) -> None:
+    """Make a project big fast: n copies of its first stored occurrence (same item and
+    payload, new uuids), written with one INSERT … SELECT. For queries that must run
+    for seconds; the digest would take minutes to store as many."""
+    from sqlalchemy import String, cast, func, insert, literal, select
+
+    from tracehound.store.tables import occurrences as o
+
+    series = select(literal(1).label("x")).cte("series", recursive=True)
+    series = series.union_all(select(series.c.x + 1).where(series.c.x < n))
+    first = select(func.min(o.c.id)).where(o.c.project_id == project_id).scalar_subquery()
+    rows = select(o.c.project_id, o.c.item_id,
+                  literal("clone-") + cast(series.c.x, String), o.c.timestamp, o.c.level,
+                  o.c.payload).where(o.c.id == first)
+    with engine.begin() as conn:
+        conn.execute(insert(o).from_select(
+            ["project_id", "item_id", "uuid", "timestamp", "level", "payload"],
+            rows.add_columns().join_from(o, series, literal(True))))
+
+
+def make_big(server: LiveServer, engine: Engine, project: ProjectInfo, n: int = BIG) -> None:
+    """A project of n + 1 occurrences, so that SLOW runs for seconds."""
+    post_messages(server, project, 1)
+    clone_occurrences(engine, project.id, n)

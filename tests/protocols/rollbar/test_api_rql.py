@@ -22,6 +22,7 @@ from tests.protocols.rollbar.rql_support import (
     foreign_project,
     get,
     headers,
+    make_big,
     post_messages,
     wait_status,
 )
@@ -92,8 +93,9 @@ def test_a_refused_query_fails_with_its_error_and_is_not_cached(
     assert get(server, project.read, done["id"], expand="result")["result"]["rows"] == [[1]]
 
 
-def test_result_of_an_unfinished_job_and_cancel(server: LiveServer,
+def test_result_of_an_unfinished_job_and_cancel(server: LiveServer, engine: Engine,
                                                 project: ProjectInfo) -> None:
+    make_big(server, engine, project)
     job = create(server, project.read, SLOW)
     wait_status(server, project.read, job["id"], ("running",))
     r = server.get(f"/api/1/rql/job/{job['id']}/result", project.read, expand="job")
@@ -109,8 +111,10 @@ def test_result_of_an_unfinished_job_and_cancel(server: LiveServer,
     assert result["rows"] == [] and "cancelled" in result["errors"][0]
     assert cancel(server, project.read, job["id"]).status_code == 200  # idempotent
     # a cancelled job is not the cached answer to its query
-    assert create(server, project.read, SLOW)["id"] != job["id"]
 
+    again = create(server, project.read, SLOW)
+    assert again["id"] != job["id"]
+    assert cancel(server, project.read, again["id"]).json()["result"]["status"] == "cancelled"
     done = wait_status(server, project.read, create(server, project.read)["id"], ENDED)
     error(cancel(server, project.read, done["id"]), 409, "already ended (success)")
 
