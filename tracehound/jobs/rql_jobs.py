@@ -114,9 +114,10 @@ class RqlRunner:
 
     def run(self) -> None:
         backoff = 0.5
+        woken = False
         while not self._stop.is_set():
             try:
-                self._maintain()
+                self._maintain(woken)
                 self._fill()
                 backoff = 0.5
             except Exception:
@@ -125,13 +126,15 @@ class RqlRunner:
                 backoff = min(backoff * 2, 30.0)
                 continue
             busy = bool(self._snapshot())
-            self._wake.wait(min(HEARTBEAT_SECONDS, self._settings.rql_poll_seconds)
-                            if busy else self._settings.rql_poll_seconds)
+            woken = self._wake.wait(min(HEARTBEAT_SECONDS, self._settings.rql_poll_seconds)
+                                    if busy else self._settings.rql_poll_seconds)
             self._wake.clear()
 
-    def _maintain(self) -> None:
+    def _maintain(self, woken: bool) -> None:
+        """Heartbeat every second, and at once when woken (a cancel in this process);
+        fail other runners' stale jobs; prune old jobs hourly."""
         now = time.monotonic()
-        if now >= self._next_heartbeat or self._wake.is_set():
+        if now >= self._next_heartbeat or woken:
             self._next_heartbeat = now + HEARTBEAT_SECONDS
             self._heartbeat()
         if now >= self._next_reap:
