@@ -4,9 +4,8 @@ It offers exactly the engine's interface so the job runner and the API can be bu
 and tested meanwhile, and understands two queries only:
 
 * `SELECT count(*) FROM item_occurrence` — the project's occurrence count;
-* `SELECT count(*) FROM item_occurrence WHERE <anything>` — a query that never ends on
-  its own (a recursive count on SQLite, `pg_sleep` on PostgreSQL), standing for the
-  engine's seconds-long payload scans in timeout and cancel tests.
+* `SELECT count(*) FROM stand_in_slow` — a query that never ends on its own (a
+  recursive count on SQLite, `pg_sleep` on PostgreSQL), for timeout and cancel tests.
 
 Like the engine, `execute` enforces the deadline and `cancelled()` inside the database:
 a SQLite progress handler, PostgreSQL `SET LOCAL statement_timeout`.
@@ -25,8 +24,8 @@ from sqlalchemy.exc import DBAPIError
 
 from tracehound.store.tables import occurrences
 
-_QUERY = re.compile(r"\s*select\s+count\(\s*\*\s*\)\s+from\s+item_occurrence"
-                    r"(\s+where\s[^;]+)?\s*;?\s*", re.I | re.S)
+_QUERY = re.compile(r"\s*select\s+count\(\s*\*\s*\)\s+from\s+(\w+)\s*;?\s*", re.I)
+_TABLES = ("item_occurrence", "stand_in_slow")
 
 
 class RqlError(Exception):
@@ -62,22 +61,22 @@ class RqlResult:
                 "errors": self.errors, "warnings": self.warnings}
 
 
-def _slow(query: str) -> bool:
+def _table(query: str) -> str:
     match = _QUERY.fullmatch(query)
-    if match is None:
+    if match is None or match.group(1).lower() not in _TABLES:
         raise RqlError("the stand-in engine knows only SELECT count(*) FROM "
-                       "item_occurrence [WHERE …]", 0)
-    return match.group(1) is not None
+                       "item_occurrence", 0)
+    return match.group(1).lower()
 
 
 def check(query: str) -> None:
-    _slow(query)
+    _table(query)
 
 
 def execute(conn: Connection, project_id: int, query: str, *, deadline: float,
             max_rows: int = 1000, cancelled: Callable[[], bool] = lambda: False,
             now: float | None = None) -> RqlResult:
-    slow = _slow(query)
+    table = _table(query)
     started = time.monotonic()
     sqlite = conn.dialect.name == "sqlite"
     raw: Any = conn.connection.dbapi_connection
@@ -88,7 +87,7 @@ def execute(conn: Connection, project_id: int, query: str, *, deadline: float,
         ms = max(1, int((deadline - time.monotonic()) * 1000))
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
     try:
-        if not slow:
+        if table == "item_occurrence":
             stmt: Any = select(func.count()).select_from(occurrences).where(
                 occurrences.c.project_id == project_id)
         elif sqlite:
