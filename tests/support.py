@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from tracehound.app import create_app
 from tracehound.config import Settings
 from tracehound.store import projects
+from tracehound.store.db import writer
 
 
 def free_port() -> int:
@@ -45,7 +46,9 @@ class ProjectInfo:
 
 
 def make_project(engine: Engine, name: str) -> ProjectInfo:
-    with engine.begin() as conn:
+    # reads then writes: on SQLite a deferred transaction could not upgrade once a
+    # running server committed in between (SQLITE_BUSY_SNAPSHOT, no busy wait)
+    with writer(engine).begin() as conn:
         account_id = projects.first_account_id(conn) or projects.create_account(conn, "test")
         project, made = projects.create_project(conn, account_id, name)
     return ProjectInfo(project.id, account_id, made)

@@ -1,7 +1,8 @@
 """create_app(settings): the ASGI app with every adapter mounted.
 
-The lifespan starts the group-commit writer and (unless disabled) the digest worker,
-and stops them in order on shutdown so queued requests are written before exit.
+The lifespan starts the group-commit writer and (unless disabled) the digest worker
+and, when the digest is a thread here, the RQL job runner; it stops them in order on
+shutdown so queued requests are written before exit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tracehound.config import Settings
 from tracehound.ingest.child import ChildWorker
 from tracehound.ingest.queue import GroupCommitter
 from tracehound.ingest.worker import Worker
+from tracehound.jobs.rql_jobs import RqlRunner
 from tracehound.protocols import ADAPTERS
 from tracehound.protocols.base import FastRoutes, IngestFastPath
 from tracehound.services import Services
@@ -49,6 +51,9 @@ def create_app(settings: Settings) -> FastAPI:
         worker = Worker(engine, batch_size=settings.digest_batch_size,
                         poll_seconds=settings.worker_poll_seconds,
                         linger_seconds=settings.digest_linger_seconds)
+    # RQL jobs run next to the digest: here when it is a thread, else in the worker process
+    rql_runner = RqlRunner(engine, settings) \
+        if settings.worker and not settings.worker_process else None
     committer = GroupCommitter(engine, batch_size=settings.enqueue_batch_size,
                                on_commit=worker.notify if worker else lambda: None)
     services = Services(
@@ -58,6 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
                               settings.system_rate_limit_per_minute),
         queue=committer,
     )
+    if rql_runner is not None:
+        services.wake_rql = rql_runner.notify
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
         committer.start()
         if worker:
             worker.start()
+        if rql_runner:
+            rql_runner.start()
         # Everything imported and built so far lives as long as the process: keep it
         # out of the cyclic GC's scans (14% -> 7% of server CPU, bench/RESULTS.md).
         gc.collect()
@@ -78,6 +87,8 @@ def create_app(settings: Settings) -> FastAPI:
             committer.stop()
             if worker:
                 worker.stop()
+            if rql_runner:
+                rql_runner.stop()
             await services.limiter.aclose()
             engine.dispose()
 
@@ -85,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
                   redirect_slashes=False)
     app.state.services = services
     app.state.worker = worker
+    app.state.rql_runner = rql_runner
     app.include_router(health.router(services))
     fast = FastRoutes()
     for adapter in ADAPTERS:

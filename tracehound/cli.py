@@ -61,7 +61,9 @@ def init(
         raise typer.BadParameter("the password must have at least 8 characters",
                                  param_hint="--password")
     engine = _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
-    with engine.begin() as conn:
+    from tracehound.store.db import writer
+
+    with writer(engine).begin() as conn:  # reads then writes: take the lock first
         existing = tokens.find_user(conn, email)
         if existing is not None:
             user_id, account_id, _ = existing
@@ -100,7 +102,9 @@ def project_create(
     settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port,
                          public_url=public_url)
     engine = _migrated_engine(settings)
-    with engine.begin() as conn:
+    from tracehound.store.db import writer
+
+    with writer(engine).begin() as conn:  # reads then writes: take the lock first
         account_id = projects.first_account_id(conn)
         if account_id is None:
             account_id = projects.create_account(conn, name="default")
@@ -129,7 +133,8 @@ def serve(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     no_worker: Annotated[bool, typer.Option(
-        "--no-worker", help="Do not digest in this process (run `tracehound worker`).")] = False,
+        "--no-worker", help="Do not digest (or run RQL jobs) in this process (run `tracehound "
+        "worker`).")] = False,
 ) -> None:
     """Run the API (and, unless --no-worker, the digest worker) on the embedded default."""
     import uvicorn
@@ -151,11 +156,13 @@ def worker(
         hidden=True, help="Exit when this process is no longer our parent (serve's child).")
     ] = None,
 ) -> None:
-    """Run only the digest, for set-ups where API and worker processes scale apart."""
+    """Run only the digest (and RQL jobs), for set-ups where API and worker processes
+    scale apart."""
     import gc
     import os
 
     from tracehound.ingest.worker import Worker
+    from tracehound.jobs.rql_jobs import RqlRunner
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     log.configure(settings.log_level)
@@ -163,6 +170,7 @@ def worker(
     w = Worker(engine, batch_size=settings.digest_batch_size,
                poll_seconds=settings.worker_poll_seconds,
                linger_seconds=settings.digest_linger_seconds)
+    runner = RqlRunner(engine, settings)
     signal.signal(signal.SIGTERM, lambda *_: w.stop())
     signal.signal(signal.SIGINT, lambda *_: w.stop())
     log.get("worker").info("digest worker started on %s",
@@ -170,11 +178,13 @@ def worker(
     gc.collect()
     gc.freeze()  # startup objects leave the collector's scans (bench/RESULTS.md)
     w.start()
+    runner.start()
     while w.is_running():
         w.join(0.5)
         if parent_pid is not None and os.getppid() != parent_pid:
             log.get("worker").warning("serve (pid %s) is gone; stopping", parent_pid)
             w.stop()
+    runner.stop()
     sys.exit(0)
 
 

@@ -64,6 +64,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token_cache_seconds", 10.0, "How long a looked-up access token is cached: "
             "another process sees a token's change (rate limit, deletion, its project's "
             "deletion) within this time."),
+    Setting("rql_timeout_seconds", 600.0, "Longest an RQL job may run; past it the query "
+            "is stopped and the job ends `timed_out`."),
+    Setting("rql_max_concurrent_per_account", 2, "RQL jobs of one account running at once "
+            "(across every process); further jobs wait as `new`."),
+    Setting("rql_runner_threads", 2, "RQL queries one worker (or `serve` with a thread "
+            "worker) runs at once."),
+    Setting("rql_result_days", 7.0, "How long RQL jobs and their results are kept."),
+    Setting("rql_poll_seconds", 1.0, "How often an idle RQL runner looks for new jobs "
+            "(a runner in the API's own process is also woken at once)."),
+    Setting("rql_stale_seconds", 60.0, "A running RQL job whose runner has not reported "
+            "for this long (process killed) ends `failed`."),
     Setting("log_level", "info", "Logging level."),
 )
 
@@ -87,6 +98,12 @@ class Settings:
     system_rate_limit_per_minute: int = 600000
     rate_limit_store: str = "auto"
     token_cache_seconds: float = 10.0
+    rql_timeout_seconds: float = 600.0
+    rql_max_concurrent_per_account: int = 2
+    rql_runner_threads: int = 2
+    rql_result_days: float = 7.0
+    rql_poll_seconds: float = 1.0
+    rql_stale_seconds: float = 60.0
     log_level: str = "info"
 
     @property

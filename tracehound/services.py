@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -21,3 +22,5 @@ class Services:
     limiter: RateLimiter
     queue: GroupCommitter
     stats: IngestStats = field(default_factory=IngestStats)
+    # wakes the RQL runner when it lives in this process; others poll for new jobs
+    wake_rql: Callable[[], None] = field(default=lambda: None)

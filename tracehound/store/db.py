@@ -124,3 +124,14 @@ def reclaim_free_pages(engine: Engine, min_pages: int = 1024, chunk: int = 2048)
 def null_pool_engine(url: str) -> Engine:
     """A throwaway engine (migrations, CLI one-offs)."""
     return build_engine(url, poolclass=NullPool)
+
+
+def interrupt(dbapi_conn: Any) -> None:
+    """Stop the statement running on a DB-API connection, from another thread (a
+    cancelled or overdue RQL job): sqlite3's interrupt(), psycopg's cancel request."""
+    if hasattr(dbapi_conn, "interrupt"):
+        dbapi_conn.interrupt()
+    elif hasattr(dbapi_conn, "cancel_safe"):
+        dbapi_conn.cancel_safe(timeout=5.0)
+    elif hasattr(dbapi_conn, "cancel"):
+        dbapi_conn.cancel()

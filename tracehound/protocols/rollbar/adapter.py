@@ -14,6 +14,7 @@ from tracehound.protocols.rollbar import (
     api_people,
     api_projects,
     api_reports,
+    api_rql,
     api_teams,
     errors,
 )
@@ -21,7 +22,7 @@ from tracehound.protocols.rollbar.api import RollbarReadApi
 from tracehound.protocols.rollbar.ingest import make_post_item
 from tracehound.services import Services
 
-AREAS = (api_items, api_deploys, api_reports, api_projects, api_teams, api_people)
+AREAS = (api_items, api_deploys, api_reports, api_projects, api_teams, api_people, api_rql)
 
 
 class RollbarAdapter:

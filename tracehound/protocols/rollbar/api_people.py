@@ -19,6 +19,7 @@ from tracehound.protocols.rollbar.access import account_caller, read_body
 from tracehound.protocols.rollbar.routing import Route, in_thread, ok
 from tracehound.services import Services
 from tracehound.store import person_deletion
+from tracehound.store.db import writer
 from tracehound.store.person_deletion import COUNTERS, Job
 
 MAX_ID = 2**63 - 1
@@ -105,7 +106,7 @@ def routes(services: Services) -> list[Route]:
         field, value = person_param(request, body)
 
         def insert() -> int:
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 return person_deletion.create_job(conn, caller.account_id, field, value,
                                                   time.time())
         job_id = await in_thread(insert)

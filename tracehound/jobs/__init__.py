@@ -1,0 +1,1 @@
+"""Background jobs that are not the digest: RQL queries (and later retention, deletions)."""
