@@ -2,8 +2,8 @@
 
 Steps, each a plain function: prepare (decode, normalize, fingerprint, title, pack;
 no database) → resolve items → insert occurrences → apply item touches (counters,
-lifecycle) → bump hourly counts → upsert people → add new search facets. The statement count does not grow
-with the batch size (pinned by tests/integration/test_digest_budget.py).
+lifecycle) → bump hourly counts → upsert people → add new search facets. The statement
+count does not grow with the batch size (pinned by tests/integration/test_digest.py).
 """
 
 from __future__ import annotations
