@@ -206,7 +206,6 @@ class ItemFilter:
     environments: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
     ids: tuple[int, ...] | None = None  # None: any item; (): none
-    title_contains: str | None = None
     # a compiled search query (query.search.compile_filter), opaque to callers
     search: ColumnElement[bool] | None = None
     assigned: bool | None = None  # True: has an owner, False: none
@@ -232,10 +231,6 @@ def list_items(
         conds.append(items.c.id.in_(flt.ids))
     if flt.search is not None:
         conds.append(flt.search)
-    if flt.title_contains:
-        escaped = (flt.title_contains.replace("\\", "\\\\").replace("%", "\\%")
-                   .replace("_", "\\_"))
-        conds.append(func.lower(items.c.title).like(f"%{escaped.lower()}%", escape="\\"))
     if flt.assigned is True:
         conds.append(or_(items.c.assigned_user_id.is_not(None),
                          items.c.assigned_team_id.is_not(None)))
