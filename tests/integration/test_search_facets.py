@@ -17,6 +17,7 @@ from tests.support import ProjectInfo
 from tracehound.ingest import digest
 from tracehound.ingest.facets import FacetCache
 from tracehound.model.event import Event, Person, decode, encode
+from tracehound.protocols.sentry.translate import translate as sentry_translate
 from tracehound.store import facets
 from tracehound.store.tables import item_facets
 
@@ -118,3 +119,21 @@ def test_blobs_queued_before_tags_existed_still_decode() -> None:
                    msgspec.Raw(msgspec.msgpack.encode({})), host="web-1")
     new = decode(msgspec.msgpack.encode(old))
     assert new.tags == {} and new.host == "web-1"
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ({"region": "eu", "n": 3}, {"region": "eu", "n": "3"}),  # numbers read as text
+    ([["region", "eu"], ["os", "linux"], ["bad"], "x"], {"region": "eu", "os": "linux"}),
+    ({"gone": None}, {}),
+    ("not tags", {}),
+])
+def test_sentry_tags_become_event_tags(tags: Any, expected: dict[str, str]) -> None:
+    event = sentry_translate({"tags": tags, "message": "m"}, project_id=1, received_at=0.0)
+    assert event.tags == expected
+
+
+def test_only_the_first_hundred_sentry_tags_are_kept_and_noted() -> None:
+    tags = {f"k{i}": str(i) for i in range(150)}
+    event = sentry_translate({"tags": tags, "message": "m"}, project_id=1, received_at=0.0)
+    assert list(event.tags) == [f"k{i}" for i in range(100)]
+    assert any(n.path == "tags" and n.detail == "150 tags" for n in event.notes)
