@@ -28,11 +28,20 @@ from tracehound.protocols import ADAPTERS
 from tracehound.protocols.base import FastRoutes, IngestFastPath
 from tracehound.services import Services
 from tracehound.store import migrate
-from tracehound.store.db import build_engine
+from tracehound.store.db import (
+    AUTOCHECKPOINT_PAGES,
+    INGEST_AUTOCHECKPOINT_PAGES,
+    build_engine,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    engine = build_engine(settings.resolved_database_url)
+    # Unless the digest is a thread of this process, another process digests and
+    # checkpoints the WAL: a checkpoint here would run inside an enqueue commit, that
+    # is, on the acknowledgement path (SQLite; no effect on PostgreSQL).
+    in_process_digest = settings.worker and not settings.worker_process
+    engine = build_engine(settings.resolved_database_url, sqlite_autocheckpoint=(
+        AUTOCHECKPOINT_PAGES if in_process_digest else INGEST_AUTOCHECKPOINT_PAGES))
     worker: Worker | ChildWorker | None = None
     if settings.worker and settings.worker_process:
         worker = ChildWorker(settings)

@@ -119,3 +119,22 @@ def test_sqlite_file_gives_back_a_drained_backlog(
     assert free < 1024, f"{free} free pages left in the file"
     # the backlog's ~24 MB of queued blobs went back to the file system
     assert count < before * 0.25, (before, count)
+
+
+def test_only_the_digest_checkpoints_the_sqlite_wal(db_url: str) -> None:
+    """Connections that acknowledge events leave WAL checkpoints to the digest process,
+    so no enqueue commit waits for one (8000 pages is only a backstop)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's WAL")
+    from tracehound.store.db import INGEST_AUTOCHECKPOINT_PAGES, build_engine
+
+    digest_side = build_engine(db_url)
+    ingest_side = build_engine(db_url, sqlite_autocheckpoint=INGEST_AUTOCHECKPOINT_PAGES)
+    try:
+        with digest_side.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        with ingest_side.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 8000
+    finally:
+        digest_side.dispose()
+        ingest_side.dispose()

@@ -138,5 +138,9 @@ def depth(conn: Connection) -> int:
     """Events waiting: exact when the queue is empty or drained in order, an upper
     bound while PostgreSQL workers skip locked rows. Two index lookups, where
     count(*) would read every queued blob's page."""
-    row = conn.execute(select(func.max(ingest_queue.c.id), func.min(ingest_queue.c.id))).one()
+    # one scalar subquery each: SQLite answers a lone max() or min() from the rowid
+    # b-tree, but scans the whole table for max() and min() in one SELECT
+    row = conn.execute(select(
+        select(func.max(ingest_queue.c.id)).scalar_subquery(),
+        select(func.min(ingest_queue.c.id)).scalar_subquery())).one()
     return 0 if row[0] is None else int(row[0]) - int(row[1]) + 1

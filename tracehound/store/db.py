@@ -39,11 +39,22 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
+# Pages of WAL after which a committing SQLite connection checkpoints (SQLite's
+# default). Processes that acknowledge events raise it (INGEST_AUTOCHECKPOINT_PAGES) so
+# the digest process does the checkpoints, off the acknowledgement path.
+AUTOCHECKPOINT_PAGES = 1000
+# A backstop, not a schedule: with no digest process running, serve still checkpoints
+# once the WAL reaches 8000 pages (128 MiB at 16 KiB pages).
+INGEST_AUTOCHECKPOINT_PAGES = 8000
+
+
+def build_engine(url: str, *, sqlite_autocheckpoint: int = AUTOCHECKPOINT_PAGES,
+                 **kwargs: Any) -> Engine:
     """An engine for `url`, with the SQLite set-up applied when it is SQLite.
 
     Bound parameters are kept out of error messages: they hold client payloads
     (personal data, and kilobytes of it per row in a failed batch).
+    `sqlite_autocheckpoint` is SQLite's wal_autocheckpoint for this engine's connections.
     """
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
@@ -51,7 +62,7 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _setup_sqlite(engine)
+        _setup_sqlite(engine, sqlite_autocheckpoint)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
@@ -59,13 +70,14 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _setup_sqlite(engine: Engine) -> None:
+def _setup_sqlite(engine: Engine, autocheckpoint: int) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cur = dbapi_conn.cursor()
         for pragma in SQLITE_PRAGMAS:
             cur.execute(pragma)
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
