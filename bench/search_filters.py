@@ -36,6 +36,7 @@ QUERIES = (
     "version:v1.3", "type:app.errors.E12", "-host:web-1* status:active",
     "date:[now-1h TO now]", "reference:u123456",
     "status:active host:web-3.prod tag.region:2 last_seen:>now-7d", "Error12 OR Error13",
+    "-date:[now-1d TO now]", "-date:[now-20d TO now]", "-tag:region=3", "-email:user4*",
 )
 FACETS = (  # kind, value expression over i, rows per item
     ("host", "'web-' || (i % 50) || '.prod'", 3),
