@@ -137,6 +137,8 @@ def test_grammar(query: str, tree: str) -> None:
     ("status: active", 7, "status needs a value after ':'"),
     ("occurrences:>", 13, "> needs a value"),
     ("date:[2024-01-01 2024-02-01]", 17, "a range needs TO"),
+    ("date:[2024-01-01 TOMORROW]", 17, "a range needs TO"),
+    ("date:[2024-01-01 TO]", 17, "a range needs TO"),
     ("date:[2024-01-01 TO 2024-02-01", 30, "a range must end with ']' or '}'"),
     ("_exists_:nothing", 9, "_exists_ needs a field name"),
     ("a\x00b", 1, "character U+0000 is not allowed"),

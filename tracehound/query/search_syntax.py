@@ -307,7 +307,8 @@ class _Parser:
         self.ws()
         lower = self.value(_RANGE_END)
         self.ws()
-        if not self.s.startswith("TO", self.i) and not self.s.startswith("to", self.i):
+        after = self.s[self.i + 2:self.i + 3]
+        if self.s[self.i:self.i + 2] not in ("TO", "to") or not after.isspace():
             raise self.fail("a range needs TO between its ends: [a TO b]")
         self.i += 2
         self.ws()
