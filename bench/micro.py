@@ -65,6 +65,7 @@ def main() -> None:
 
     import tracehound
     from tracehound.ingest import digest, queue
+    from tracehound.ingest.facets import FacetCache
     from tracehound.model.event import encode
     from tracehound.protocols.rollbar.translate import translate
     from tracehound.store import db, migrate, projects
@@ -115,6 +116,7 @@ def main() -> None:
     cpu, gcs, _ = timed(enqueue, clock)
     per_event(f"queue: insert + commit ({args.commit_batch} a commit)", cpu, gcs)
 
+    facet_cache = FacetCache()  # as the worker keeps one
     prepare_cpu = apply_cpu = claim_cpu = 0.0
     prepare_gc = apply_gc = claim_gc = 0.0
     digested = 0
@@ -130,8 +132,9 @@ def main() -> None:
 
         def write(prepared: list[Any] = prepared, claimed: list[Any] = claimed) -> None:
             with db.writer(engine).begin() as conn:
-                digest.apply(conn, prepared)
+                result = digest.apply(conn, prepared, facet_cache)
                 queue.remove(conn, [qid for qid, _ in claimed])
+            facet_cache.remember(result.facets)
 
         c, g, _ = timed(write, clock)
         apply_cpu, apply_gc = apply_cpu + c, apply_gc + g
@@ -140,7 +143,7 @@ def main() -> None:
     per_event("digest: claim (read the queue)", claim_cpu, claim_gc)
     per_event("digest: prepare (decode, normalize, fingerprint, title, compress)",
               prepare_cpu, prepare_gc)
-    per_event("digest: apply (items, occurrences, counters, people) + queue delete",
+    per_event("digest: apply (items, occurrences, counters, people, facets) + queue delete",
               apply_cpu, apply_gc)
     total = sum(v["us_per_event"] for k, v in res.items() if isinstance(v, dict))
     res["total_us_per_event"] = round(total, 1)

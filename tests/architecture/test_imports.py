@@ -46,7 +46,7 @@ def test_grouping_and_model_are_pure(path: Path) -> None:
 WEB = ("fastapi", "starlette", "uvicorn", "httpx")
 
 
-@pytest.mark.parametrize("folder", ["ingest", "grouping", "store", "model"])
+@pytest.mark.parametrize("folder", ["ingest", "grouping", "store", "model", "query"])
 def test_core_imports_no_web_framework_or_adapter(folder: str) -> None:
     for path in modules(folder):
         for name in imports_of(path):
@@ -90,5 +90,5 @@ def test_importing_the_package_has_no_side_effects(tmp_path: Path) -> None:
 
 
 def test_folders_with_rules_have_a_readme() -> None:
-    for folder in ("grouping", "model", "protocols", "ingest", "store"):
+    for folder in ("grouping", "model", "protocols", "ingest", "store", "query"):
         assert (PKG / folder / "README.md").exists(), folder

@@ -143,8 +143,8 @@ def test_batch_statement_count_does_not_grow_with_batch_size(
     small = count_statements(2, 2)
     large = count_statements(200, 50)
     # select existing items, lock projects, re-select, insert items, bump counters,
-    # insert occurrences, update items, hourly and minute counts, people, activations,
-    # environments (and item versions, when events carry one)
+    # insert occurrences, update items, hourly and minute counts, people, search facets,
+    # activations, environments (and item versions, when events carry one)
     assert small <= 13
     assert large == small
 

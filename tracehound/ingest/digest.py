@@ -2,8 +2,8 @@
 
 Steps, each a plain function: prepare (decode, normalize, fingerprint, title, pack;
 no database) → resolve items → insert occurrences → apply item touches (counters,
-lifecycle) → bump hourly counts → upsert people. The statement count does not grow
-with the batch size (pinned by tests/integration/test_digest_budget.py).
+lifecycle) → bump hourly counts → upsert people → add new search facets. The statement
+count does not grow with the batch size (pinned by tests/integration/test_digest.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,15 @@ from sqlalchemy import Connection
 from tracehound.grouping import versions
 from tracehound.grouping.fingerprint import Fingerprint
 from tracehound.grouping.title import title_for
+from tracehound.ingest import facets
+from tracehound.ingest.facets import FacetCache
 from tracehound.ingest.normalize import normalize
 from tracehound.model import versions as code_versions
 from tracehound.model.event import Event, Person, decode, encode
 from tracehound.model.item import ItemStatus
 from tracehound.store import activity, codec, counts, items, occurrences, people
+from tracehound.store import facets as store_facets
+from tracehound.store.facets import Facet
 from tracehound.store.items import ItemKey, ItemTouch, NewItem
 
 
@@ -44,6 +48,8 @@ class DigestResult:
     duplicates: int = 0
     new_items: list[int] = field(default_factory=list)
     reactivated_items: list[int] = field(default_factory=list)
+    # facet rows this batch wrote: a FacetCache remembers them once the batch commits
+    facets: list[Facet] = field(default_factory=list)
 
 
 def prepare(blob: bytes) -> Prepared:
@@ -111,8 +117,13 @@ def _version_rows(seen: dict[tuple[int, str], list[Any]],
             for (iid, version), v in sorted(seen.items())]
 
 
-def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
-    """Store a prepared batch; the caller owns the transaction."""
+def apply(conn: Connection, batch: list[Prepared],
+          facet_cache: FacetCache | None = None) -> DigestResult:
+    """Store a prepared batch; the caller owns the transaction.
+
+    With a `facet_cache`, facets it holds are not written again; the caller remembers
+    `result.facets` in it after commit (see worker.run_once).
+    """
     result = DigestResult()
     unique: dict[tuple[int, str], Prepared] = {}
     for p in batch:
@@ -137,6 +148,7 @@ def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
     minutely: dict[tuple[int, int], int] = defaultdict(int)
     persons: dict[tuple[int, str], dict[str, Any]] = {}
     seen_versions: dict[tuple[int, str], list[Any]] = {}
+    found_facets: dict[Facet, int] = {}
     for uid, p in unique.items():
         occ_id = stored.get(uid)
         if occ_id is None:
@@ -160,6 +172,7 @@ def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
         minutely[(item_id, int(ts // 60))] += 1
         if p.event.person is not None:
             _merge_person(persons, p.event.project_id, p.event.person, ts)
+        facets.of_event(p.event, item_id, found_facets)
         if version is not None:
             v = seen_versions.get((item_id, version))
             if v is None:
@@ -179,6 +192,9 @@ def apply(conn: Connection, batch: list[Prepared]) -> DigestResult:
     counts.bump_minutes(conn, minutely)
     if persons:
         people.upsert_people(conn, list(persons.values()))
+    new_facets = facet_cache.new(found_facets) if facet_cache is not None else found_facets
+    store_facets.add(conn, new_facets)
+    result.facets = list(new_facets)
 
     result.new_items = sorted(created & set(touches))
     result.reactivated_items = sorted(

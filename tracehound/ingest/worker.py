@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from tracehound import log
 from tracehound.ingest import digest, queue
 from tracehound.ingest.digest import DigestResult, Prepared
+from tracehound.ingest.facets import FacetCache
 from tracehound.ingest.person_jobs import PersonJobs
 from tracehound.store import counts, db
 
@@ -32,7 +33,8 @@ def _prepare_all(claimed: list[tuple[int, bytes]]) -> tuple[list[Prepared], list
     return prepared, [qid for qid, _ in claimed]
 
 
-def run_once(engine: Engine, batch_size: int) -> tuple[int, DigestResult]:
+def run_once(engine: Engine, batch_size: int,
+             facet_cache: FacetCache | None = None) -> tuple[int, DigestResult]:
     """Digest at most one batch; (queued events taken, what was stored)."""
     if db.is_postgresql(engine):
         with engine.begin() as conn:
@@ -40,8 +42,10 @@ def run_once(engine: Engine, batch_size: int) -> tuple[int, DigestResult]:
             if not claimed:
                 return 0, DigestResult()
             prepared, ids = _prepare_all(claimed)
-            result = digest.apply(conn, prepared)
+            result = digest.apply(conn, prepared, facet_cache)
             queue.remove(conn, ids)
+        if facet_cache is not None:  # committed: from now on these rows exist
+            facet_cache.remember(result.facets)
         return len(ids), result
     with engine.connect() as conn:
         claimed = queue.claim(conn, batch_size)
@@ -50,8 +54,10 @@ def run_once(engine: Engine, batch_size: int) -> tuple[int, DigestResult]:
         return 0, DigestResult()
     prepared, ids = _prepare_all(claimed)
     with db.writer(engine).begin() as conn:
-        result = digest.apply(conn, prepared)
+        result = digest.apply(conn, prepared, facet_cache)
         queue.remove(conn, ids)
+    if facet_cache is not None:
+        facet_cache.remember(result.facets)
     return len(ids), result
 
 
@@ -71,6 +77,7 @@ class Worker:
         self._reclaimed_at = 0
         self._next_prune = 0.0
         self._person_jobs = PersonJobs(engine)  # person deletion steps between batches
+        self._facets = FacetCache()  # search facets written lately: not written again
 
     def notify(self) -> None:
         self._wake.set()
@@ -120,7 +127,7 @@ class Worker:
         while not self._stop.is_set():
             self._prune()
             try:
-                taken, _ = run_once(self._engine, self._batch_size)
+                taken, _ = run_once(self._engine, self._batch_size, self._facets)
                 backoff = 0.5
             except Exception:
                 _log.exception("digest batch failed; retrying in %.1fs", backoff)

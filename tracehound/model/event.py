@@ -113,6 +113,9 @@ class Event(msgspec.Struct, omit_defaults=True):
     host: str | None = None
     server_root: str | None = None
     person: Person | None = None
+    # key → value labels the client attached (Sentry `tags`); searchable as `tag:`.
+    # Absent from blobs queued before it existed: they decode with no tags.
+    tags: dict[str, str] = {}
     notes: list[NormalizationNote] = []
     attachments: list[Attachment] = []
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     and_,
@@ -205,7 +206,8 @@ class ItemFilter:
     environments: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
     ids: tuple[int, ...] | None = None  # None: any item; (): none
-    title_contains: str | None = None
+    # a compiled search query (query.search.compile_filter), opaque to callers
+    search: ColumnElement[bool] | None = None
     assigned: bool | None = None  # True: has an owner, False: none
     assigned_user_ids: tuple[int, ...] | None = None
     snoozed: bool | None = None  # True: only snoozed, False: hide snoozed
@@ -227,10 +229,8 @@ def list_items(
         conds.append(items.c.framework.in_(flt.frameworks))
     if flt.ids is not None:
         conds.append(items.c.id.in_(flt.ids))
-    if flt.title_contains:
-        escaped = (flt.title_contains.replace("\\", "\\\\").replace("%", "\\%")
-                   .replace("_", "\\_"))
-        conds.append(func.lower(items.c.title).like(f"%{escaped.lower()}%", escape="\\"))
+    if flt.search is not None:
+        conds.append(flt.search)
     if flt.assigned is True:
         conds.append(or_(items.c.assigned_user_id.is_not(None),
                          items.c.assigned_team_id.is_not(None)))

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from tracehound.model.event import Event, encode, pack_data, unpack_data
-from tracehound.store import codec
+from tracehound.store import codec, facets
 from tracehound.store.tables import (
     ingest_queue,
+    item_facets,
     occurrences,
     people,
     person_delete_jobs,
@@ -230,11 +231,33 @@ def _delete_people(conn: Connection, job: Job, project_ids: list[int],
     if lock_rows:
         stmt = stmt.with_for_update()
     match = Match(job.field, job.value, person_ids)
-    doomed = [r.id for r in conn.execute(stmt) if match.hits(
+    rows = [r for r in conn.execute(stmt) if match.hits(
         r.project_id, {"id": r.person_id, "username": r.username, "email": r.email})]
-    if doomed:
-        conn.execute(people.delete().where(people.c.id.in_(doomed)))
-    return len(doomed)
+    if rows:
+        conn.execute(people.delete().where(people.c.id.in_([r.id for r in rows])))
+    _delete_facets(conn, job, project_ids, rows)
+    return len(rows)
+
+
+def _delete_facets(conn: Connection, job: Job, project_ids: list[int],
+                   rows: list[Any]) -> None:
+    """The person's search facets (person.id / username / email per item) go too."""
+    wanted: dict[str, set[str]] = {facets.PERSON_ID: set(), facets.PERSON_USERNAME: set(),
+                                   facets.PERSON_EMAIL: set()}
+    for r in rows:
+        wanted[facets.PERSON_ID].add(r.person_id)
+        if r.username:
+            wanted[facets.PERSON_USERNAME].add(r.username)
+        if r.email:
+            wanted[facets.PERSON_EMAIL].add(r.email.lower())
+    kind = {"person_id": facets.PERSON_ID, "username": facets.PERSON_USERNAME}.get(
+        job.field, facets.PERSON_EMAIL)
+    if job.value:
+        wanted[kind].add(job.value.lower() if kind == facets.PERSON_EMAIL else job.value)
+    f = item_facets
+    conds = [and_(f.c.kind == k, f.c.value.in_(sorted(v))) for k, v in wanted.items() if v]
+    if conds:
+        conn.execute(f.delete().where(f.c.project_id.in_(project_ids), or_(*conds)))
 
 
 def _scrub_chunk(conn: Connection, job: Job, project_ids: list[int],

@@ -451,3 +451,28 @@ def test_scrub_reads_the_vendor_payload_too() -> None:
                         received_at=time.time())
     assert by_id.scrub(2, with_id) is not None
     assert by_id.scrub(3, with_id) is None
+
+
+def test_deletion_removes_the_person_from_search(server: LiveServer, engine: Engine,
+                                                 project: ProjectInfo) -> None:
+    """The search facets (person id, username, e-mail per item) are personal data too."""
+    rollbar_item(server, project, ALICE, "cart failed")
+    rollbar_item(server, project, BOB, "cart failed")
+    sentry_event(server, project, {**ALICE, "email": "Alice@Example.com"})
+    server.wait_digested()
+
+    def found(query: str) -> int:
+        r = server.get("/api/1/items", project.read, query=query)
+        assert r.status_code == 200, r.text
+        return int(r.json()["result"]["total_count"])
+
+    alice = ("email:alice@example.com", "username:alice", 'person:"42"')
+    assert [found(q) for q in alice] == [2, 2, 2]
+    write = account_token(engine, project.account_id, "write")
+    r = request_deletion(server, write, params={"email": "ALICE@example.com"})
+    job = wait_job(server, account_token(engine, project.account_id, "read"),
+                   r.json()["result"]["id"])
+    assert job["state"] == "success", job
+    assert [found(q) for q in alice] == [0, 0, 0]
+    assert [found(q) for q in ("email:bob@example.com", "username:bob", 'person:"43"')] \
+        == [1, 1, 1]

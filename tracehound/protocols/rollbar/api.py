@@ -18,6 +18,7 @@ from tracehound.model.event import Event, Level
 from tracehound.model.item import ItemStatus
 from tracehound.model.project import Scope
 from tracehound.protocols.rollbar import access, schemas
+from tracehound.query import search
 from tracehound.services import Services
 from tracehound.store import codec, items, occurrences
 from tracehound.store.items import ItemFilter
@@ -163,7 +164,11 @@ class RollbarReadApi:
             if not raw.isdigit():
                 raise InvalidPayload(f"ids must be integers; got {raw[:40]!r}")
             ids = (ids or []) + ([int(raw)] if int(raw) <= MAX_ID else [])
-        query = (request.query_params.get("query") or "").strip()[:255] or None
+        now = time.time()
+        query = request.query_params.get("query") or ""
+        # the search language (docs/api/search.md); a bad query is a 422 naming the
+        # position and the valid fields
+        where = search.compile_filter(query, project_id, now=now) if query.strip() else None
         snoozed = request.query_params.get("is_snoozed")
         if snoozed is not None and snoozed.lower() not in ("true", "false", "1", "0"):
             raise InvalidPayload("is_snoozed must be true or false")
@@ -173,12 +178,12 @@ class RollbarReadApi:
                              environments=tuple(_multi(request, "environment")),
                              frameworks=tuple(_multi(request, "framework")),
                              ids=None if ids is None else tuple(ids),
-                             title_contains=query, assigned=assigned,
+                             search=where, assigned=assigned,
                              assigned_user_ids=assigned_ids,
                              # snoozed items are hidden unless asked for (rollbar-api §4.6)
                              snoozed=False if snoozed is None
                              else snoozed.lower() in ("true", "1"),
-                             now=time.time())
+                             now=now)
             rows, total = items.list_items(conn, project_id, flt, page=page, per_page=per_page)
         return ok({"page": page, "total_count": total,
                    "items": [schemas.item(r) for r in rows]})

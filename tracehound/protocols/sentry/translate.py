@@ -28,6 +28,7 @@ from tracehound.model.event import (
 MAX_MESSAGE = 8192  # Sentry truncates logentry.formatted / message here
 MAX_RELEASE = 200
 MAX_FINGERPRINT_PART = 1024
+MAX_TAGS = 100  # Sentry itself indexes far fewer; beyond this they are kept but not searchable
 UNLABELED = "<unlabeled event>"
 _UUID = re.compile(r"^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _VARIABLE = re.compile(r"^\{\{\s*([\w.]+)\s*\}\}$")
@@ -145,6 +146,15 @@ def _tags(value: Any) -> dict[str, str]:
     else:
         return {}
     return {str(k): str(v) for k, v in pairs if isinstance(k, str) and v is not None}
+
+
+def _event_tags(value: Any, notes: list[NormalizationNote]) -> dict[str, str]:
+    """The event's tags for search, at most MAX_TAGS (the raw payload keeps them all)."""
+    tags = _tags(value)
+    if len(tags) > MAX_TAGS:
+        notes.append(NormalizationNote("tags", "truncated", f"{len(tags)} tags"))
+        tags = dict(list(tags.items())[:MAX_TAGS])
+    return tags
 
 
 def _person(user: Any) -> Person | None:
@@ -289,6 +299,7 @@ def translate(payload: Any, *, project_id: int, received_at: float,
         context=_str(payload.get("transaction"), 255) or _str(payload.get("culprit"), 255),
         host=_str(payload.get("server_name"), 255),
         person=_person(payload.get("user")),
+        tags=_event_tags(payload.get("tags"), notes),
         notes=notes,
         attachments=attachments or [],
     )
