@@ -65,6 +65,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     if rql_runner is not None:
         services.wake_rql = rql_runner.notify
+    elif isinstance(worker, ChildWorker):
+        services.wake_rql = worker.wake_rql  # through the child's stdin
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

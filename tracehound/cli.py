@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -155,6 +157,9 @@ def worker(
     parent_pid: Annotated[int | None, typer.Option(
         hidden=True, help="Exit when this process is no longer our parent (serve's child).")
     ] = None,
+    wake_rql_on_stdin: Annotated[bool, typer.Option(
+        hidden=True, help="Each byte read on stdin wakes the RQL runner (serve's child: "
+        "serve writes one when a job is created or cancelled).")] = False,
 ) -> None:
     """Run only the digest (and RQL jobs), for set-ups where API and worker processes
     scale apart."""
@@ -179,6 +184,9 @@ def worker(
     gc.freeze()  # startup objects leave the collector's scans (bench/RESULTS.md)
     w.start()
     runner.start()
+    if wake_rql_on_stdin:
+        threading.Thread(target=_wake_on_stdin, args=(runner.notify,),
+                         name="tracehound-rql-wake", daemon=True).start()
     while w.is_running():
         w.join(0.5)
         if parent_pid is not None and os.getppid() != parent_pid:
@@ -186,6 +194,20 @@ def worker(
             w.stop()
     runner.stop()
     sys.exit(0)
+
+
+def _wake_on_stdin(wake: Callable[[], None]) -> None:
+    """Call `wake` once per read that returns bytes; end at EOF (serve closed the pipe)."""
+    import os
+
+    while True:
+        try:
+            data = os.read(0, 4096)
+        except OSError:
+            return
+        if not data:
+            return
+        wake()
 
 
 @app.command(name="migrate")

@@ -72,7 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
             "worker) runs at once."),
     Setting("rql_result_days", 7.0, "How long RQL jobs and their results are kept."),
     Setting("rql_poll_seconds", 1.0, "How often an idle RQL runner looks for new jobs "
-            "(a runner in the API's own process is also woken at once)."),
+            "(a runner in the API's own process or in serve's child worker is also woken at "
+            "once)."),
     Setting("rql_stale_seconds", 60.0, "A running RQL job whose runner has not reported "
             "for this long (process killed) ends `failed`."),
     Setting("log_level", "info", "Logging level."),

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event
 
 from tests.integration.rql_store import fill, run
 from tests.support import LiveServer, ProjectInfo
+from tracehound.query.rql.compile import Compiler
 
 HOUR = 3600
 
@@ -81,6 +82,41 @@ TABLE: list[tuple[str, list[list[Any]]]] = [
     ("SELECT count(*) FROM item_occurrence WHERE item.counter = 99", [[0]]),
     ("SELECT item.counter, count(*) FROM item_occurrence WHERE item.counter = 99 GROUP BY 1",
      []),
+    # grouped by item columns with decomposable aggregates: per-item partials joined to
+    # items (compile.Compiler.by_item); the rest of the table covers the plain join
+    ("SELECT item.counter, count(*), count(occurrence_id) FROM item_occurrence "
+     "WHERE timestamp > unix_timestamp() - 604800 GROUP BY item.counter "
+     "ORDER BY count(*) DESC, item.counter LIMIT 2", [[1, 3, 3], [2, 2, 2]]),
+    ("SELECT item.title, count(*) FROM item_occurrence GROUP BY item.title "
+     "ORDER BY 2 DESC, 1", [["KeyError: 'sku'", 3], ["hello world", 2], ["ValueError: bad", 1],
+                           ["ZeroDivisionError: division by zero", 1]]),
+    ("SELECT item.level, count(*), min(timestamp) <= max(timestamp), "
+     "avg(timestamp) BETWEEN min(timestamp) AND max(timestamp) FROM item_occurrence "
+     "WHERE timestamp >= unix_timestamp() - 3600 GROUP BY 1 ORDER BY 1",
+     [[30, 2, 1, 1], [40, 5, 1, 1]]),
+    ("SELECT item.environment, count(*), sum(timestamp) > 0, "
+     "max(timestamp) - min(timestamp) < 3600 FROM item_occurrence WHERE item.level >= 40 "
+     "GROUP BY 1 ORDER BY 2 DESC", [["production", 5, 1, 1]]),
+    ("SELECT item.counter, count(*) FROM item_occurrence "
+     "WHERE timestamp < unix_timestamp() - 3600 GROUP BY 1", []),
+    ("SELECT count(*), count(occurrence_id), min(timestamp), sum(timestamp), avg(timestamp) "
+     "FROM item_occurrence WHERE timestamp < unix_timestamp() - 3600",
+     [[0, 0, None, None, None]]),
+    ("SELECT max(uuid), min(uuid), item.counter FROM item_occurrence "
+     "WHERE item.counter = 4 GROUP BY 3",
+     [["fc6d8c0c43fc4630ad850ee518f1b9d0", "fc6d8c0c43fc4630ad850ee518f1b9d0", 4]]),
+    ("SELECT item.counter, count(*), max(project_id) FROM item_occurrence "
+     "WHERE item.counter IN (2, 3) AND occurrence_id > 0 GROUP BY 1 ORDER BY 1",
+     [[2, 2, 1], [3, 1, 1]]),
+    # not rewritten: an occurrence column in GROUP BY, a WHERE conjunct over both
+    # tables, count_distinct
+    ("SELECT item.counter, occurrence_id > 0, count(*) FROM item_occurrence "
+     "GROUP BY 1, 2 ORDER BY 1", [[1, 1, 3], [2, 1, 2], [3, 1, 1], [4, 1, 1]]),
+    ("SELECT item.counter, count(*) FROM item_occurrence "
+     "WHERE timestamp >= item.first_occurrence_timestamp GROUP BY 1 ORDER BY 1",
+     [[1, 3], [2, 2], [3, 1], [4, 1]]),
+    ("SELECT item.environment, count_distinct(uuid), count(*) FROM item_occurrence "
+     "GROUP BY 1 ORDER BY 1", [["production", 5, 5], ["staging", 2, 2]]),
     ("SELECT environment, revision, comment, local_username, project_slug FROM deploy "
      "ORDER BY id", [["production", "abc", "first", "ann", "app"],
                      ["staging", "def", None, None, "app"]]),
@@ -104,6 +140,39 @@ def test_query_table(store: Engine, project: ProjectInfo) -> None:
         if rows != expected and not _close(rows, expected):
             failures.append(f"{query}\n   got      {rows}\n   expected {expected}")
     assert not failures, "\n".join(failures)
+
+
+def test_per_item_aggregation_gives_the_plain_join_rows(
+        store: Engine, project: ProjectInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every query of the table, with and without the per-item rewrite, gives the same
+    rows; the rewrite is taken exactly where it should be."""
+    rewritten: set[str] = set()
+    by_item = Compiler.by_item
+
+    def spy(self: Compiler, exprs: list[Any]) -> Any:
+        split = by_item(self, exprs)
+        if split is not None:
+            rewritten.add(text)
+        return split
+
+    queries = [q for q, _ in TABLE if "FROM item_occurrence" in q]
+    with_rewrite = {}
+    monkeypatch.setattr(Compiler, "by_item", spy)
+    for text in queries:
+        with_rewrite[text] = run(store, project.id, text).rows
+    monkeypatch.setattr(Compiler, "by_item", lambda self, exprs: None)
+    for text in queries:
+        rows = run(store, project.id, text).rows
+        assert rows == with_rewrite[text] or _close(rows, with_rewrite[text]), text
+    assert "SELECT count(*) FROM item_occurrence" in rewritten
+    assert "SELECT item.environment AS env, count(*) AS n FROM item_occurrence GROUP BY env " \
+        "ORDER BY n DESC" in rewritten
+    for text in queries:
+        if "GROUP BY 1, 2" in text or "item.first_occurrence_timestamp" in text \
+                or "count_distinct" in text or "body." in text or "custom." in text \
+                or "person." in text:
+            assert text not in rewritten, text
+    assert len(rewritten) >= 20
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -174,3 +243,5 @@ def test_fixed_column_query_is_one_indexed_statement(store: Engine, project: Pro
     assert sorted(r.rows) == [[1], [1], [2], [3]]
     assert len(seen) == 1 and "payload" not in seen[0] and "GROUP BY" in seen[0]
     assert "occurrences.timestamp >=" in seen[0]  # the raw column: the index applies
+    # counted per item_id first (the index alone answers that), then joined to items
+    assert "GROUP BY occurrences.item_id" in seen[0]

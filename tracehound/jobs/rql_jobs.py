@@ -9,8 +9,10 @@ interrupted (db.interrupt), so the connection and its locks are freed at once.
 
 It runs next to the digest worker wherever that runs (a thread of `serve`, or the
 `tracehound worker` process), in its own threads, so a long query never holds up the
-digest. In the API's own process `notify()` wakes it when a job is created or
-cancelled; elsewhere it polls every rql_poll_seconds.
+digest. `notify()` wakes it when a job is created or cancelled: called by the API in
+its own process, and in serve's child worker on each byte serve writes to the child's
+stdin (ingest/child.py). Elsewhere (`serve --no-worker` beside a separate `tracehound
+worker`) it polls every rql_poll_seconds.
 """
 
 from __future__ import annotations

@@ -92,3 +92,18 @@ def test_an_account_runs_at_most_its_limit_of_queries(
         wait_status(server, other_project.read, mine[2], ("running",) + ENDED, timeout=5)
         for token, job_id in ((project.read, mine[1]), (stranger.read, theirs)):
             assert cancel(server, token, job_id).status_code in (200, 409)
+
+
+def test_serves_child_worker_runs_a_new_job_at_once(settings: Settings,
+                                                    project: ProjectInfo) -> None:
+    # the default set-up: the runner lives in serve's child process, woken through its
+    # stdin; with a 30 s poll, only the wake-up can make the jobs this prompt
+    with start_server(settings.replace(worker_process=True, rql_poll_seconds=30.0)) as server:
+        post_messages(server, project, 2)
+        create(server, project.read, force_refresh=True)  # the runner's first poll may take it
+        for _ in range(3):
+            t0 = time.monotonic()
+            job = create(server, project.read, force_refresh=True)
+            done = wait_status(server, project.read, job["id"], ENDED, timeout=10)
+            assert done["status"] == "success"
+            assert time.monotonic() - t0 < 3.0

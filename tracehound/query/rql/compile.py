@@ -50,6 +50,7 @@ from tracehound.query.rql.ir import (
     Query,
     Unary,
     VType,
+    conjuncts,
     walk,
 )
 from tracehound.store.tables import deploys, items, occurrences
@@ -122,6 +123,8 @@ class Compiler:
         self.project_slug = project_slug
         self.now = now
         self.columns = catalog.TABLES[query.table]
+        # Aggregates answered from the per-item partial aggregates (see `by_item`).
+        self._combined: dict[Agg, ColumnElement[Any]] = {}
 
     def t(self, e: Expr) -> VType:
         return vtype(e, self.columns)
@@ -190,20 +193,122 @@ class Compiler:
                 group_pos.append(_position(exprs, g))
             for o in q.order_by:
                 order_pos.append(_position(exprs, o.expr))
+        split = self.by_item(exprs)  # before the columns: it decides what aggregates read
         cols = [self.value(e).label(f"c{i}") for i, e in enumerate(exprs)]
-        stmt = self.source(cols)
-        if q.where is not None:
-            stmt = stmt.where(self.cond(q.where))
+        if split is not None:
+            per_item, item_conds = split
+            stmt = select(*cols).select_from(per_item).where(
+                items.c.project_id == self.project_id, *(self.cond(c) for c in item_conds))
+        else:
+            stmt = self.source(cols)
+            if q.where is not None:
+                stmt = stmt.where(self.cond(q.where))
         order: list[tuple[ColumnElement[Any], bool]]
         if q.aggregate:
             stmt = stmt.group_by(*(literal_column(str(p + 1)) for p in group_pos))
             order = [(literal_column(str(p + 1)), o.desc) for p, o in zip(
                 order_pos, q.order_by, strict=True)]
+            if split is not None and not order:
+                # which groups a LIMIT keeps must not depend on the plan (the plain join
+                # walks items in index order; a hash join of the partials has no order):
+                # groups in GROUP BY order, as MySQL 5 returned them
+                order = [(literal_column(str(p + 1)), False) for p in group_pos]
         else:
             order = [(self.order_value(o.expr), o.desc) for o in q.order_by]
         stmt = stmt.order_by(*(c.desc().nulls_last() if desc else c.asc().nulls_first()
                                for c, desc in order))
         return stmt.limit(limit).offset(offset or None), shown
+
+    # ---- grouped by item columns: aggregate occurrences per item first ---------------
+
+    def by_item(self, exprs: list[Expr]) -> tuple[Any, list[Expr]] | None:
+        """For a grouped query whose values outside aggregates use only item columns and
+        whose aggregates are decomposable over occurrence columns: `occurrences` grouped by
+        item_id with partial aggregates (project filter and occurrence-only WHERE
+        conjuncts; the (project_id, timestamp, item_id) index answers it alone) joined to
+        `items`, and the item-only WHERE conjuncts for the outer statement (also applied
+        inside as `item_id IN (…)`, so `item.counter = N` still reads only that item's
+        rows). The outer statement combines the partials (sum of counts, min of mins,
+        sum/count for avg). The project filter is on both sides. On PostgreSQL the plain
+        join walks items in GROUP BY order under a LIMIT and reads every occurrence of
+        each (2 s for the 7-day count of 1M occurrences; 0.1 s this way). None when the
+        query does not qualify; `self._combined` is filled when it does."""
+        q = self.query
+        if q.table != "item_occurrence" or not q.aggregate:
+            return None
+        aggs: dict[Agg, None] = {}
+        for e in exprs:
+            if not self._item_only(e, aggs):
+                return None
+        if any(a.name == "count_distinct" or (
+                a.arg is not None and self._tables(a.arg) - {"occurrences"}) for a in aggs):
+            return None
+        occ_conds: list[Expr] = []
+        item_conds: list[Expr] = []
+        for c in conjuncts(q.where):
+            tables = self._tables(c)
+            if len(tables) > 1:
+                return None
+            (item_conds if tables == {"items"} else occ_conds).append(c)
+        partials: list[ColumnElement[Any]] = []
+        combine: list[tuple[Agg, str]] = []
+        for a in aggs:
+            n = len(partials)
+            if a.arg is None:
+                partials.append(func.count().label(f"p{n}"))
+                combine.append((a, "count"))
+                continue
+            arg = self.value(a.arg)
+            if a.name == "count":
+                partials.append(func.count(arg).label(f"p{n}"))
+                combine.append((a, "count"))
+            elif a.name == "avg":
+                partials.append(func.sum(cast(arg, Float)).label(f"p{n}"))
+                partials.append(func.count(arg).label(f"p{n + 1}"))
+                combine.append((a, "avg"))
+            else:
+                partials.append(self._aggregate(a).label(f"p{n}"))
+                combine.append((a, a.name))
+        inner_where = [occurrences.c.project_id == self.project_id,
+                       *(self.cond(c) for c in occ_conds)]
+        if item_conds:  # so a selective item condition still reads only its items' rows
+            inner_where.append(occurrences.c.item_id.in_(select(items.c.id).where(
+                items.c.project_id == self.project_id, *(self.cond(c) for c in item_conds))))
+        inner = select(occurrences.c.item_id, *partials).where(*inner_where).group_by(
+            occurrences.c.item_id).subquery("o")
+        pos = 0
+        for a, how in combine:
+            p = inner.c[f"p{pos}"]
+            if how == "count":
+                self._combined[a] = cast(func.coalesce(func.sum(p), 0), BigInteger)
+            elif how == "avg":
+                total, count = p, inner.c[f"p{pos + 1}"]
+                self._combined[a] = cast(func.sum(total), Float) / func.nullif(
+                    func.sum(count), 0)
+                pos += 1
+            elif how == "sum":
+                self._combined[a] = func.sum(p)
+            else:
+                if self.dialect == "postgresql" and a.arg is not None \
+                        and self.t(a.arg) == "str":
+                    p = p.collate("C")  # type: ignore[assignment]
+                self._combined[a] = func.min(p) if how == "min" else func.max(p)
+            pos += 1
+        return inner.join(items, items.c.id == inner.c.item_id), item_conds
+
+    def _tables(self, e: Expr) -> set[str]:
+        """The store tables whose columns `e` reads ("" for the project constants)."""
+        return {t for n in walk(e) if isinstance(n, Col)
+                for t in (self.columns[n.name].table,) if t}
+
+    def _item_only(self, e: Expr, aggs: dict[Agg, None]) -> bool:
+        """Whether `e` reads occurrence columns only inside aggregates (collected)."""
+        if isinstance(e, Agg):
+            aggs[e] = None
+            return True
+        if isinstance(e, Col):
+            return self.columns[e.name].table != "occurrences"
+        return all(self._item_only(c, aggs) for c in e.children())
 
     def order_value(self, e: Expr) -> ColumnElement[Any]:
         v = self.value(e)
@@ -294,6 +399,9 @@ class Compiler:
         raise ValueError(f"not compilable: {e.name}")
 
     def _aggregate(self, e: Agg) -> ColumnElement[Any]:
+        combined = self._combined.get(e)
+        if combined is not None:
+            return combined
         if e.arg is None:
             return func.count()
         arg = self.value(e.arg)
