@@ -163,9 +163,9 @@ def worker(
 ) -> None:
     """Run only the digest (and RQL jobs), for set-ups where API and worker processes
     scale apart."""
-    import gc
     import os
 
+    from tracehound import gc_policy
     from tracehound.ingest.worker import Worker
     from tracehound.jobs.rql_jobs import RqlRunner
 
@@ -180,8 +180,7 @@ def worker(
     signal.signal(signal.SIGINT, lambda *_: w.stop())
     log.get("worker").info("digest worker started on %s",
                            engine.url.render_as_string(hide_password=True))
-    gc.collect()
-    gc.freeze()  # startup objects leave the collector's scans (bench/RESULTS.md)
+    gc_policy.settle_after_startup()
     w.start()
     runner.start()
     if wake_rql_on_stdin:

@@ -47,8 +47,12 @@ class GroupCommitter:
     """Owns the thread that writes queued events; see the module docstring."""
 
     def __init__(self, engine: Engine, *, batch_size: int,
-                 on_commit: Callable[[], None] = lambda: None) -> None:
+                 on_commit: Callable[[], None] = lambda: None,
+                 poll_lock: bool = False) -> None:
+        """`poll_lock`: `engine` has a short SQLite busy timeout; wait for the write lock
+        by polling every millisecond (db.retry_while_locked) instead."""
         self._engine = db.writer(engine)
+        self._poll_lock = poll_lock
         self._batch_size = batch_size
         self._on_commit = on_commit
         self._inbox: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -102,9 +106,17 @@ class GroupCommitter:
 
     def _write(self, batch: list[_Pending]) -> None:
         error: BaseException | None = None
-        try:
+        rows = [p.row for p in batch]
+
+        def write() -> None:
             with self._engine.begin() as conn:
-                conn.execute(insert(ingest_queue), [p.row for p in batch])
+                conn.execute(insert(ingest_queue), rows)
+
+        try:
+            if self._poll_lock:
+                db.retry_while_locked(write)
+            else:
+                write()
         except Exception as exc:  # the clients hear 503 and retry; nothing was acked
             _log.exception("could not commit %d queued events", len(batch))
             error = exc

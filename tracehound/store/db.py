@@ -6,14 +6,23 @@ for (`writer(engine)`), so a writer never hits SQLITE_BUSY_SNAPSHOT halfway thro
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-SQLITE_PRAGMAS = (
+T = TypeVar("T")
+
+# Only for a new, empty database file: on an existing one they change nothing, yet
+# `auto_vacuum` waits for (and briefly takes) the write lock, so every new connection
+# would queue behind the digest's transaction.
+SQLITE_NEW_FILE_PRAGMAS = (
     # 16 KiB pages: a ~3 KB compressed occurrence leaves a quarter of a 4 KiB page
     # unused; measured 4.3 KB/event at 4 KiB pages, 3.4 KB at 16 KiB (bench corpus).
     # Takes effect only when the database file is created (before WAL is switched on).
@@ -23,12 +32,16 @@ SQLITE_PRAGMAS = (
     # (reclaim_free_pages). Like page_size, it only takes effect on a new file, and
     # must come after page_size (set first, it fixes the page size at 4 KiB).
     "PRAGMA auto_vacuum=INCREMENTAL",
+)
+
+SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",  # durable across process crashes in WAL mode
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-32000",
 )
+
+BUSY_TIMEOUT_MS = 10_000
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -49,12 +62,13 @@ INGEST_AUTOCHECKPOINT_PAGES = 8000
 
 
 def build_engine(url: str, *, sqlite_autocheckpoint: int = AUTOCHECKPOINT_PAGES,
-                 **kwargs: Any) -> Engine:
+                 sqlite_busy_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
     """An engine for `url`, with the SQLite set-up applied when it is SQLite.
 
     Bound parameters are kept out of error messages: they hold client payloads
     (personal data, and kilobytes of it per row in a failed batch).
-    `sqlite_autocheckpoint` is SQLite's wal_autocheckpoint for this engine's connections.
+    `sqlite_autocheckpoint` is SQLite's wal_autocheckpoint for this engine's connections;
+    `sqlite_busy_timeout_ms` replaces the 10 s BUSY_TIMEOUT_MS (see `retry_while_locked`).
     """
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
@@ -62,7 +76,7 @@ def build_engine(url: str, *, sqlite_autocheckpoint: int = AUTOCHECKPOINT_PAGES,
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        _setup_sqlite(engine, sqlite_autocheckpoint)
+        _setup_sqlite(engine, sqlite_autocheckpoint, sqlite_busy_timeout_ms)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
@@ -70,11 +84,16 @@ def build_engine(url: str, *, sqlite_autocheckpoint: int = AUTOCHECKPOINT_PAGES,
     return create_engine(url, **kwargs)
 
 
-def _setup_sqlite(engine: Engine, autocheckpoint: int) -> None:
+def _setup_sqlite(engine: Engine, autocheckpoint: int, busy_timeout_ms: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cur = dbapi_conn.cursor()
+        timeout = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        cur.execute(f"PRAGMA busy_timeout={int(timeout)}")  # first: the rest may wait
+        if cur.execute("PRAGMA page_count").fetchone()[0] == 0:
+            for pragma in SQLITE_NEW_FILE_PRAGMAS:
+                cur.execute(pragma)
         for pragma in SQLITE_PRAGMAS:
             cur.execute(pragma)
         cur.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
@@ -84,6 +103,32 @@ def _setup_sqlite(engine: Engine, autocheckpoint: int) -> None:
     def _begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("tracehound_writer", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's SQLITE_BUSY: another connection holds the write lock."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
+
+
+def retry_while_locked(write: Callable[[], T], *, timeout: float = 10.0,
+                       pause: float = 0.001) -> T:
+    """Run `write` (a whole write transaction), again every `pause` seconds while SQLite
+    answers that the database is locked, for at most `timeout` seconds.
+
+    For an engine built with a short busy timeout: SQLite's own busy handler sleeps 1, 2,
+    5, 10, 15, 20, 25... ms between attempts, so a writer waiting for a 9 ms digest
+    transaction got the lock only after 18 ms. Polling every millisecond gets it within
+    a millisecond of its release; the acknowledgement latency's tail is that wait.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return write()
+        except OperationalError as exc:
+            if not is_locked(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
 
 
 def writer(engine: Engine) -> Engine:
