@@ -87,6 +87,10 @@ ingest_queue = Table(
     Column("event", LargeBinary, nullable=False),  # model.event.encode()
 )
 
+# Made by migrations only, on one dialect: autogenerate must not offer to drop them.
+# ix_items_title_trgm: PostgreSQL pg_trgm GIN index on items.title (free-text search).
+AUTOGENERATE_IGNORES = frozenset({"ix_items_title_trgm"})
+
 items = Table(
     "items", metadata,
     Column("id", Id, primary_key=True),
