@@ -35,6 +35,7 @@ from tracehound.store.db import (
     build_engine,
     is_sqlite,
 )
+from tracehound.web import app as web
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -114,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     for adapter in ADAPTERS:
         app.include_router(adapter.router(services))
         fast.update(adapter.ingest_routes(services))
+    web.mount(app, services)
     app.add_middleware(IngestFastPath, routes=fast)
 
     def _adapter_error(request: Request, status: int, message: str) -> Response:

@@ -73,6 +73,15 @@ def test_adapters_reach_data_only_through_store() -> None:
             assert not name.startswith("sqlalchemy"), f"{rel(path)} builds SQL itself"
 
 
+def test_web_reaches_data_only_through_store_and_query() -> None:
+    """web/ renders what store/ and query/ return: no adapter, no SQL of its own."""
+    for path in modules("web"):
+        for name in imports_of(path):
+            assert not name.startswith("tracehound.protocols"), f"{rel(path)} imports {name}"
+            assert name != "tracehound.store.tables", f"{rel(path)} uses tables directly"
+            assert not name.startswith("sqlalchemy"), f"{rel(path)} builds SQL itself"
+
+
 def test_importing_the_package_has_no_side_effects(tmp_path: Path) -> None:
     """No thread, no engine, no data directory just because something was imported."""
     import os
@@ -90,5 +99,5 @@ def test_importing_the_package_has_no_side_effects(tmp_path: Path) -> None:
 
 
 def test_folders_with_rules_have_a_readme() -> None:
-    for folder in ("grouping", "model", "protocols", "ingest", "store", "query"):
+    for folder in ("grouping", "model", "protocols", "ingest", "store", "query", "web"):
         assert (PKG / folder / "README.md").exists(), folder

@@ -214,10 +214,20 @@ class ItemFilter:
     now: float = 0.0
 
 
+# sort name → columns, newest/largest first; each has an index led by project_id
+SORTS: dict[str, tuple[Any, ...]] = {
+    "last_seen": (items.c.last_occurrence_timestamp,),
+    "first_seen": (items.c.first_occurrence_timestamp,),
+    "occurrences": (items.c.total_occurrences,),
+}
+
+
 def list_items(
-    conn: Connection, project_id: int, flt: ItemFilter, *, page: int, per_page: int
+    conn: Connection, project_id: int, flt: ItemFilter, *, page: int, per_page: int,
+    sort: str = "last_seen",
 ) -> tuple[list[Row[Any]], int]:
-    """One page of a project's items, most recently seen first, and the total count."""
+    """One page of a project's items and the total count; `sort` is a key of SORTS
+    (most recently seen first by default), ties broken by newest item."""
     conds = [items.c.project_id == project_id]
     if flt.statuses:
         conds.append(items.c.status.in_(flt.statuses))
@@ -247,7 +257,7 @@ def list_items(
     total = conn.execute(select(func.count()).select_from(items).where(*conds)).scalar_one()
     rows = conn.execute(
         select(items).where(*conds)
-        .order_by(items.c.last_occurrence_timestamp.desc(), items.c.id.desc())
+        .order_by(*(c.desc() for c in SORTS[sort]), items.c.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), int(total)

@@ -130,6 +130,9 @@ items = Table(
     UniqueConstraint("project_id", "counter", name="uq_items_project_counter"),
     Index("ix_items_project_last_seen", "project_id", "last_occurrence_timestamp"),
     Index("ix_items_project_status", "project_id", "status"),
+    # the web UI's other sort orders (first seen, occurrences), paged per project
+    Index("ix_items_project_first_seen", "project_id", "first_occurrence_timestamp"),
+    Index("ix_items_project_occurrences", "project_id", "total_occurrences"),
     sqlite_autoincrement=True,  # ids are never reused, even after deletions
 )
 
@@ -321,4 +324,18 @@ rql_jobs = Table(
     Index("ix_rql_jobs_project_hash", "project_id", "job_hash"),
     Index("ix_rql_jobs_status", "status", "id"),
     sqlite_autoincrement=True,
+)
+
+
+# Signed-in web UI sessions. The cookie holds a random token; only its sha256 is stored,
+# so a leaked database row cannot be replayed as a cookie.
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", String(64), primary_key=True),  # sha256 hex of the cookie token
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
 )
