@@ -107,3 +107,10 @@ def test_sign_in_form_needs_its_csrf_token(browser: httpx.Client, user: WebUser)
                                      "csrf": "forged"})
     assert r.status_code == 403
     assert "tracehound_session" not in browser.cookies
+
+
+def test_rate_limited_per_client_address_across_emails(browser: httpx.Client,
+                                                       user: WebUser) -> None:
+    for i in range(10):
+        assert sign_in(browser, f"guess{i}@example.com", "wrong").status_code == 401
+    assert sign_in(browser, user.email, user.password).status_code == 429
