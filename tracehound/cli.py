@@ -192,6 +192,8 @@ def worker(
             log.get("worker").warning("serve (pid %s) is gone; stopping", parent_pid)
             w.stop()
     runner.stop()
+    log.get("worker").info("digest worker stopped: %d batches, %d events digested",
+                           w.batches, w.digested)
     sys.exit(0)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from pathlib import Path
@@ -167,7 +168,16 @@ def test_two_apis_two_workers_store_every_event_exactly_once(
             assert sampler.error is None, repr(sampler.error)
             seen = {n: len(x) for n, x in sampler.xids.items()}
             note(f"digest transactions seen per worker ({sampler.samples} samples): {seen}")
-            assert all(seen.values()), f"a worker never took a batch: {seen}"
+            # each worker's own count, logged when it stops (sampling pg_stat_activity
+            # can miss a loaded worker's short transactions)
+            batches = {}
+            for w in started:
+                w.stop()
+                found = re.search(r"digest worker stopped: (\d+) batches", w.log())
+                assert found, f"{w.name} did not log its totals:\n{w.log()}"
+                batches[w.name] = int(found.group(1))
+            note(f"batches per worker: {batches}")
+            assert all(batches.values()), f"a worker never took a batch: {batches}"
             errors = [p.name for p in procs.started if "Traceback" in p.log()]
             note(f"processes that logged a traceback: {errors or 'none'}")
             deadlocked = [p.name for p in procs.started if "deadlock detected" in p.log()]

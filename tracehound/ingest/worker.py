@@ -74,6 +74,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.digested = 0
+        self.batches = 0  # batches that took events, for the exit log line
         self._reclaimed_at = 0
         self._next_prune = 0.0
         self._person_jobs = PersonJobs(engine)  # person deletion steps between batches
@@ -135,6 +136,7 @@ class Worker:
                 backoff = min(backoff * 2, 30.0)
                 continue
             self.digested += taken
+            self.batches += 1 if taken else 0
             if self._person_jobs.tick(idle=taken == 0) and taken == 0:
                 continue  # a deletion job has more to do and the queue is idle
             if taken == 0:
