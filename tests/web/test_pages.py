@@ -62,6 +62,7 @@ def test_another_accounts_project_is_not_found(signed_in: httpx.Client,
     assert "secret-project" not in r.text
     assert signed_in.get("/projects/999999/items").status_code == 404
     assert signed_in.get("/projects/abc/items").status_code == 404
+    assert signed_in.get("/projects/²/items").status_code == 404  # isdigit(), not int()
 
 
 def test_a_user_of_another_account_sees_only_their_own(
@@ -96,6 +97,10 @@ def test_invalid_search_shows_the_error(signed_in: httpx.Client,
     assert r.status_code == 200
     assert "invalid search query" in r.text
     assert 'value="level:nonsense ("' in r.text  # the query stays in the box
+    # odd paging values fall back to the first page
+    for bad in ("²", "-1", "abc", "9" * 30):
+        r = signed_in.get(f"/projects/{project.id}/items", params={"page": bad})
+        assert r.status_code == 200 and "Page 1 of 1" in r.text, bad
 
 
 def test_search_filters_sort_and_paging(server: LiveServer, signed_in: httpx.Client,

@@ -195,6 +195,10 @@ def test_patch_auth_and_isolation(server: LiveServer, project: ProjectInfo,
     ({"assigned_user_id": "abc"}, "assigned_user_id must be"),
     ({"assigned_user_id": 999999}, "not a user of this account"),
     ({"snooze_expiration_in_seconds": -5}, "snooze_expiration_in_seconds"),
+    # str.isdigit() accepts these, int() does not: once a 500
+    ({"assigned_user_id": "²"}, "assigned_user_id must be"),
+    ({"snooze_enabled": True, "snooze_expiration_in_seconds": "³"},
+     "snooze_expiration_in_seconds"),
     ({}, "nothing to change"),
 ])
 def test_patch_rejects_bad_fields(server: LiveServer, project: ProjectInfo,
@@ -206,7 +210,8 @@ def test_patch_rejects_bad_fields(server: LiveServer, project: ProjectInfo,
     assert message in r.json()["message"]
 
 
-@pytest.mark.parametrize("item_id", ["0", "-1", "abc", "99999999999999999999", "1%20OR%201"])
+@pytest.mark.parametrize("item_id", ["0", "-1", "abc", "99999999999999999999", "1%20OR%201",
+                                     "%C2%B2"])
 def test_patch_unknown_ids_are_404(server: LiveServer, project: ProjectInfo,
                                    item_id: str) -> None:
     r = server.http.patch(f"{server.url}/api/1/item/{item_id}", json={"status": "muted"},
@@ -223,6 +228,11 @@ def test_patch_body_must_be_an_object(server: LiveServer, project: ProjectInfo) 
     r = server.http.patch(f"{server.url}/api/1/item/{item['id']}", content=b"{broken",
                           headers={"X-Rollbar-Access-Token": project.tokens["write"]})
     assert r.status_code == 400
+
+
+def test_item_ids_must_be_ascii_digits(server: LiveServer, project: ProjectInfo) -> None:
+    r = server.get("/api/1/items/", project.read, ids="²")
+    assert r.status_code == 422 and r.json()["message"] == "ids must be integers; got '²'"
 
 
 def test_pages_far_past_the_end_are_empty(server: LiveServer, project: ProjectInfo) -> None:

@@ -473,6 +473,8 @@ BAD_PARAMS: list[tuple[str, dict[str, Any], str]] = [
      "min_level must not be above max_level"),
     (ACT, {"bucket_size": 3600}, "bucket_size must be 86400; got '3600'"),
     (ACT, {"bucket_size": 60}, "bucket_size must be 86400"),
+    (OCC, {"bucket_size": "²"}, "bucket_size must be one of"),  # isdigit() but not int()
+    (OCC, {"min_level": "²"}, "min_level must be one of"),
     (ACT, {"buckets": 1}, "buckets must be between 2 and 366"),
     (ACT, {"buckets": 367}, "buckets must be between 2 and 366"),
     (ACT, {"buckets": "-3"}, "buckets must be between 2 and 366"),

@@ -161,7 +161,7 @@ class RollbarReadApi:
             levels.append(int(lv))
         ids: list[int] | None = None
         for raw in _multi(request, "ids"):
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 raise InvalidPayload(f"ids must be integers; got {raw[:40]!r}")
             ids = (ids or []) + ([int(raw)] if int(raw) <= MAX_ID else [])
         now = time.time()

@@ -25,9 +25,14 @@ PATCHABLE_STATUSES = ("active", "resolved", "muted")
 MAX_SNOOZE_SECONDS = 10 * 365 * 86400
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _path_id(request: Request, name: str, what: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         raise NotFound(f"{what} not found in this project.")
     return int(raw)
 
@@ -40,7 +45,7 @@ def _opt_int(body: dict[str, Any], *names: str) -> tuple[bool, int | None]:
             if value is None or value == "":
                 return True, None
             if isinstance(value, bool) or not isinstance(value, (int, str)) \
-                    or not str(value).isdigit() or not 0 < int(value) <= MAX_ID:
+                    or not _digits(str(value)) or not 0 < int(value) <= MAX_ID:
                 raise InvalidPayload(f"{name} must be a positive integer or null")
             return True, int(value)
     return False, None
@@ -107,7 +112,8 @@ def parse_patch(body: dict[str, Any], now: float) -> tuple[item_changes.ItemChan
     if "snooze_expiration_in_seconds" in body:
         seconds = body["snooze_expiration_in_seconds"]
         if isinstance(seconds, bool) or not isinstance(seconds, (int, str)) \
-                or not str(seconds).isdigit() or not 0 < int(seconds) <= MAX_SNOOZE_SECONDS:
+                or not _digits(str(seconds)) \
+                or not 0 < int(seconds) <= MAX_SNOOZE_SECONDS:
             raise InvalidPayload("snooze_expiration_in_seconds must be a positive integer "
                                  "of at most ten years")
         if change.snooze is False:

@@ -7,7 +7,6 @@ never by scanning occurrences. Buckets are UTC-aligned and the last one holds "n
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -17,6 +16,7 @@ from starlette.responses import Response
 from tracehound.errors import InvalidPayload, NotFound
 from tracehound.model.event import Level
 from tracehound.model.project import Scope
+from tracehound.model.rollbar_ids import framework_id
 from tracehound.protocols.rollbar.access import project_caller
 from tracehound.protocols.rollbar.routing import Route, in_thread, ok
 from tracehound.services import Services
@@ -25,29 +25,6 @@ from tracehound.store.reports import DAY, HOUR, MINUTE, CountFilter
 
 MAX_ID = 2**63 - 1
 
-# rollbar-api.md §1.10: the framework ids reports, RQL and webhooks use
-FRAMEWORKS = {name: i for i, name in enumerate((
-    "unknown", "rails", "django", "pyramid", "node-js", "pylons", "php", "browser-js",
-    "rollbar-system", "android", "ios", "mailgun", "logentries", "python", "ruby",
-    "sidekiq", "flask", "celery", "rq", "java", "dotnet", "go", "react-native", "macos",
-    "apex", "spring", "bottle", "twisted", "asgi", "starlette", "fastapi", "karafka",
-    "flutter"))}
-_FRAMEWORK_ALIASES = {"node": 4, "nodejs": 4, "express": 4, "golang": 21, "net": 20,
-                      "aspnet": 20, "csharp": 20, "reactnative": 22, "javascript": 7}
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def framework_id(name: str) -> int:
-    """A free-form payload framework (`Rails: 7.1.2`, `flask`, `node-js`) as Rollbar's
-    integer: the whole string, else its first word naming a known framework; 0 if none."""
-    text = name.strip().lower().replace("_", "-")
-    if text in FRAMEWORKS:
-        return FRAMEWORKS[text]
-    for word in _WORD.findall(text):
-        found = FRAMEWORKS.get(word, _FRAMEWORK_ALIASES.get(word))
-        if found is not None:
-            return found
-    return 0
 
 
 # ---- parameters ---------------------------------------------------------------------
@@ -79,7 +56,7 @@ def _level(request: Request, name: str, default: int | None) -> int | None:
     if raw == "":
         return default
     level = Level.parse(raw)
-    if level is None and raw.isdigit() and int(raw) in {int(lv) for lv in Level}:
+    if level is None and raw.isascii() and raw.isdigit() and int(raw) in {int(lv) for lv in Level}:
         level = Level(int(raw))
     if level is None:
         raise InvalidPayload(f"{name} must be one of debug, info, warning, error, critical; "
@@ -104,7 +81,7 @@ def _bucket_size(request: Request, allowed: tuple[int, ...]) -> int:
     raw = request.query_params.get("bucket_size", "").strip()
     if raw == "":
         return DAY
-    if not raw.isdigit() or int(raw) not in allowed:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) not in allowed:
         names = ", ".join(str(a) for a in allowed)
         raise InvalidPayload(f"bucket_size must be {'one of ' if len(allowed) > 1 else ''}"
                              f"{names}; got {raw[:40]!r}")

@@ -39,7 +39,7 @@ def key_from_dsn(dsn: object) -> tuple[str, int | None] | None:
     if parts.scheme not in ("http", "https") or not parts.username:
         return None
     last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    return parts.username, int(last) if last.isdigit() else None
+    return parts.username, int(last) if last.isascii() and last.isdigit() else None
 
 
 def find_key(header: str | None, query_key: str | None, dsn: object) -> str:

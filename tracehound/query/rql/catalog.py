@@ -6,7 +6,6 @@ same time) so the two can be unified later without one blocking the other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,33 +82,3 @@ STAR: dict[str, tuple[str, ...]] = {
                "comment", "status"),
 }
 
-# rollbar-api.md §1.10. The same table serves the reports API (protocols/rollbar); it is
-# repeated here because query/ must not import an adapter; unify when it moves to model/.
-FRAMEWORKS = {name: i for i, name in enumerate((
-    "unknown", "rails", "django", "pyramid", "node-js", "pylons", "php", "browser-js",
-    "rollbar-system", "android", "ios", "mailgun", "logentries", "python", "ruby",
-    "sidekiq", "flask", "celery", "rq", "java", "dotnet", "go", "react-native", "macos",
-    "apex", "spring", "bottle", "twisted", "asgi", "starlette", "fastapi", "karafka",
-    "flutter"))}
-_FRAMEWORK_ALIASES = {"node": 4, "nodejs": 4, "express": 4, "golang": 21, "net": 20,
-                      "aspnet": 20, "csharp": 20, "reactnative": 22, "javascript": 7}
-PLATFORMS = {name: i for i, name in enumerate((
-    "unknown", "browser", "flash", "android", "ios", "heroku", "google-app-engine", "client"))}
-_WORDS = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def framework_id(name: str) -> int:
-    """A free-form framework string as Rollbar's id: the whole string, else its first word
-    naming a known framework; 0 when none does."""
-    text = name.strip().lower().replace("_", "-")
-    if text in FRAMEWORKS:
-        return FRAMEWORKS[text]
-    for word in _WORDS.findall(text):
-        found = FRAMEWORKS.get(word, _FRAMEWORK_ALIASES.get(word))
-        if found is not None:
-            return found
-    return 0
-
-
-def platform_id(name: str) -> int:
-    return PLATFORMS.get(name.strip().lower(), 0)

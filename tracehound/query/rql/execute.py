@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from tracehound.model import rollbar_ids
 from tracehound.query.rql import catalog
 from tracehound.query.rql.check import check as check_query
 from tracehound.query.rql.compile import Compiler
@@ -135,7 +136,7 @@ def _fetch(comp: Compiler, name: str) -> Any:
 
 def _converter(col: catalog.FixedColumn) -> Callable[[Any], Value]:
     if col.kind == "platform":
-        return lambda v: catalog.platform_id(v or "")
+        return lambda v: rollbar_ids.platform_id(v or "")
     if col.kind == "framework":
-        return lambda v: catalog.framework_id(v or "")
+        return lambda v: rollbar_ids.framework_id(v or "")
     return plain

@@ -75,7 +75,7 @@ def lookup(data: Any, path: str) -> Any:
             if seg not in cur:
                 return None
             cur = cur[seg]
-        elif isinstance(cur, list) and seg.isdigit():
+        elif isinstance(cur, list) and seg.isascii() and seg.isdigit():
             i = int(seg)
             if i >= len(cur):
                 return None

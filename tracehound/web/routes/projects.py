@@ -24,6 +24,11 @@ PER_PAGE = 50
 MAX_PAGE = 10_000  # offset paging: deeper pages are refused rather than scanned
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 @dataclass(frozen=True)
 class ItemQuery:
     """The items page's query string, validated; unknown values fall back to defaults."""
@@ -42,7 +47,7 @@ class ItemQuery:
         level = p.get("level", "any")
         sort = p.get("sort", "last_seen")
         raw_page = p.get("page", "1")
-        number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+        number = int(raw_page) if _digits(raw_page) and len(raw_page) < 7 else 1
         return cls(
             q=(p.get("q") or "")[:1000],
             status=status if status == "any" or ItemStatus.parse(status) else "active",
@@ -85,7 +90,7 @@ def router(services: Services) -> APIRouter:
         user = session.current_user(services, request)
         if user is None:
             return to_login(request)
-        pid = int(project_id) if project_id.isdigit() and len(project_id) < 19 else 0
+        pid = int(project_id) if _digits(project_id) and len(project_id) < 19 else 0
         with services.engine.connect() as conn:
             project = projects.get_project(conn, pid)
             if project is None or project.account_id != user.account_id:
