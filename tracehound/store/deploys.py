@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, union_all, update
 
 from tracehound.store import upsert
 from tracehound.store.tables import deploys, environments, items, users
@@ -126,3 +126,19 @@ def list_environments(conn: Connection, project_id: int, *, page: int,
         .order_by(environments.c.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all())
+
+
+def around(conn: Connection, project_id: int, environment: str, first_seen: float,
+           limit: int = 10) -> list[Row[Any]]:
+    """An item's deploys, newest first: the deploy to its environment that was live when
+    it was first seen (the last one started at or before), and the newest `limit - 1`
+    started since. One statement: two limited range reads of
+    ix_deploys_project_env_start."""
+    base = select(deploys).where(deploys.c.project_id == project_id,
+                                 deploys.c.environment == environment)
+    newest = (deploys.c.start_time.desc(), deploys.c.id.desc())
+    live = base.where(deploys.c.start_time <= first_seen).order_by(*newest).limit(1)
+    since = base.where(deploys.c.start_time > first_seen).order_by(*newest).limit(limit - 1)
+    both = union_all(select(live.subquery()), select(since.subquery())).subquery()
+    return list(conn.execute(
+        select(both).order_by(both.c.start_time.desc(), both.c.id.desc())).all())

@@ -68,3 +68,19 @@ def list_page(
     else:
         stmt = stmt.offset((page - 1) * per_page)
     return list(conn.execute(stmt).all())
+
+
+def item_page(conn: Connection, project_id: int, item_id: int, *, before: int | None = None,
+              after: int | None = None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of an item's occurrences, newest first: the newest ones, those just
+    older than `before`, or those just newer than `after`. Keyset paging over
+    ix_occurrences_item_id (item_id, id), so page 5,000 costs what page 1 does."""
+    stmt = select(occurrences).where(occurrences.c.item_id == item_id,
+                                     occurrences.c.project_id == project_id)
+    if after is not None:
+        rows = conn.execute(stmt.where(occurrences.c.id > after)
+                            .order_by(occurrences.c.id.asc()).limit(limit)).all()
+        return list(reversed(rows))
+    if before is not None:
+        stmt = stmt.where(occurrences.c.id < before)
+    return list(conn.execute(stmt.order_by(occurrences.c.id.desc()).limit(limit)).all())

@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from tracehound.auth.sessions import LoginLimiter
 from tracehound.services import Services
-from tracehound.web.routes import auth, projects
+from tracehound.web.routes import auth, items, projects
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,4 +18,5 @@ def mount(app: FastAPI, services: Services) -> None:
     limiter = LoginLimiter()  # per process (docs/web.md)
     app.include_router(auth.router(services, limiter))
     app.include_router(projects.router(services))
+    app.include_router(items.router(services))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
