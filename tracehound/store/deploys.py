@@ -129,16 +129,20 @@ def list_environments(conn: Connection, project_id: int, *, page: int,
 
 
 def around(conn: Connection, project_id: int, environment: str, first_seen: float,
-           limit: int = 10) -> list[Row[Any]]:
-    """An item's deploys, newest first: the deploy to its environment that was live when
-    it was first seen (the last one started at or before), and the newest `limit - 1`
-    started since. One statement: two limited range reads of
-    ix_deploys_project_env_start."""
+           last_seen: float, *, during: int = 5, after: int = 3) -> list[Row[Any]]:
+    """The deploys to an item's environment around its life, newest first: the one live
+    when it was first seen (the last started at or before), the newest `during` started
+    while it occurred, and the first `after` started after it was last seen (a fix is
+    likely among them). One statement: three limited range reads of
+    ix_deploys_project_env_start, however many deploys the project has."""
     base = select(deploys).where(deploys.c.project_id == project_id,
                                  deploys.c.environment == environment)
-    newest = (deploys.c.start_time.desc(), deploys.c.id.desc())
-    live = base.where(deploys.c.start_time <= first_seen).order_by(*newest).limit(1)
-    since = base.where(deploys.c.start_time > first_seen).order_by(*newest).limit(limit - 1)
-    both = union_all(select(live.subquery()), select(since.subquery())).subquery()
+    start, newest = deploys.c.start_time, (deploys.c.start_time.desc(), deploys.c.id.desc())
+    live = base.where(start <= first_seen).order_by(*newest).limit(1)
+    while_seen = base.where(start > first_seen, start <= last_seen).order_by(*newest) \
+        .limit(during)
+    later = base.where(start > max(first_seen, last_seen)) \
+        .order_by(start.asc(), deploys.c.id.asc()).limit(after)
+    parts = union_all(*(select(q.subquery()) for q in (live, while_seen, later))).subquery()
     return list(conn.execute(
-        select(both).order_by(both.c.start_time.desc(), both.c.id.desc())).all())
+        select(parts).order_by(parts.c.start_time.desc(), parts.c.id.desc())).all())

@@ -54,23 +54,28 @@ def record(conn: Connection, project_id: int, item_id: int, changes: list[tuple[
         for action, value in changes])
 
 
-def for_item(conn: Connection, project_id: int, item_id: int, limit: int = 50) -> list[Entry]:
-    """The newest `limit` entries, newest first. Two reads, each over an (item_id, id)
-    index and limited, so an item changed a million times costs the same."""
+def for_item(conn: Connection, item_id: int, limit: int = 50) -> list[Entry]:
+    """The newest `limit` entries, newest first. Two reads, each walking an (item_id, id)
+    index backwards and limited, so an item changed a million times costs the same.
+
+    By item id alone (ids are unique across projects; the caller found the item in its
+    project): with `project_id` added, SQLite's planner sorted all of the item's rows.
+    The ORDER BY names item_id so that it matches the index: by id alone, PostgreSQL
+    walked the primary key backwards through every other item's rows."""
     h = item_history
     changes = [
         Entry(r.timestamp, r.action, r.value, r.user_id, r.source)
         for r in conn.execute(
             select(h.c.timestamp, h.c.action, h.c.value, h.c.user_id, h.c.source)
-            .where(h.c.item_id == item_id, h.c.project_id == project_id)
-            .order_by(h.c.id.desc()).limit(limit))
+            .where(h.c.item_id == item_id)
+            .order_by(h.c.item_id.desc(), h.c.id.desc()).limit(limit))
     ]
     a = item_activations
     names = {activity.NEW: CREATED, activity.REACTIVATED: REACTIVATED}
     rows: list[Any] = list(conn.execute(
         select(a.c.timestamp, a.c.kind, a.c.occurrence_id)
-        .where(a.c.item_id == item_id, a.c.project_id == project_id)
-        .order_by(a.c.id.desc()).limit(limit)))
+        .where(a.c.item_id == item_id)
+        .order_by(a.c.item_id.desc(), a.c.id.desc()).limit(limit)))
     activations = [Entry(r.timestamp, names[r.kind], occurrence_id=r.occurrence_id)
                    for r in rows if r.kind in names]
     # a change and an activation in the same second: the change is listed first (newer)

@@ -19,7 +19,6 @@ DAY = 86400
 PER_PAGE = 20
 CHARTS = ("hourly", "daily")  # the last 24 hours / the last 30 days
 HISTORY = 50  # newest entries shown
-DEPLOYS = 10
 
 
 def chart(conn: Connection, item_id: int, kind: str, now: float) -> str:
@@ -110,7 +109,7 @@ class DeployRow:
 def deploy_rows(conn: Connection, project_id: int, environment: str, first_seen: float,
                 last_seen: float) -> list[DeployRow]:
     out = []
-    for d in deploys.around(conn, project_id, environment, first_seen, DEPLOYS):
+    for d in deploys.around(conn, project_id, environment, first_seen, last_seen):
         when = ("live when first seen" if d.start_time <= first_seen else
                 "while occurring" if d.start_time <= last_seen else "after last seen")
         out.append(DeployRow(d.revision, d.status, d.start_time, d.local_username,
@@ -118,8 +117,8 @@ def deploy_rows(conn: Connection, project_id: int, environment: str, first_seen:
     return out
 
 
-def history(conn: Connection, project_id: int, item_id: int) -> list[item_history.Entry]:
-    return item_history.for_item(conn, project_id, item_id, HISTORY)
+def history(conn: Connection, item_id: int) -> list[item_history.Entry]:
+    return item_history.for_item(conn, item_id, HISTORY)
 
 
 def account_users(conn: Connection, account_id: int) -> list[teams.User]:

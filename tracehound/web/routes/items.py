@@ -70,7 +70,7 @@ def router(services: Services) -> APIRouter:
                                                 after=after)
             latest = item_page.latest_event(conn, project.id, it.id)
             chart = item_page.chart(conn, it.id, kind, now)
-            history = item_page.history(conn, project.id, it.id)
+            history = item_page.history(conn, it.id)
             deploys = item_page.deploy_rows(conn, project.id, it.environment, first_seen,
                                             last_seen)
             users = item_page.account_users(conn, user.account_id)
