@@ -286,7 +286,9 @@ def history(client: httpx.Client, url: str) -> list[str]:
     page = client.get(url).text
     section = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
     assert section, page
-    return [" ".join(text_of(li).split()[3:])  # drop the date, time and UTC
+    # the text as a browser shows it (tags dropped, not replaced by spaces), without
+    # the date, time and UTC in front
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", li)).split()[3:])
             for li in re.findall(r"<li[^>]*>(.*?)</li>", section.group(1), re.S)]
 
 
