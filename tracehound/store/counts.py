@@ -50,3 +50,13 @@ def hourly(conn: Connection, item_id: int) -> dict[int, int]:
         .order_by(item_hourly_counts.c.hour)
     )
     return {int(hour): int(n) for hour, n in rows}
+
+
+def hourly_between(conn: Connection, item_id: int, first_hour: int,
+                   last_hour: int) -> dict[int, int]:
+    """hour → count for hours first..last (both included) that have any: a range read
+    of the (item_id, hour) primary key, at most last - first + 1 rows."""
+    c = item_hourly_counts.c
+    rows = conn.execute(select(c.hour, c.count).where(
+        c.item_id == item_id, c.hour >= first_hour, c.hour <= last_hour))
+    return {int(hour): int(n) for hour, n in rows}

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+# `Connection as Connection`: re-exported for type hints outside store/ (web/ imports no
+# sqlalchemy), the connection that store functions take
+from sqlalchemy import Connection as Connection
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError

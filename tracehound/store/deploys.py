@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, union_all, update
 
 from tracehound.store import upsert
 from tracehound.store.tables import deploys, environments, items, users
@@ -126,3 +126,23 @@ def list_environments(conn: Connection, project_id: int, *, page: int,
         .order_by(environments.c.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all())
+
+
+def around(conn: Connection, project_id: int, environment: str, first_seen: float,
+           last_seen: float, *, during: int = 5, after: int = 3) -> list[Row[Any]]:
+    """The deploys to an item's environment around its life, newest first: the one live
+    when it was first seen (the last started at or before), the newest `during` started
+    while it occurred, and the first `after` started after it was last seen (a fix is
+    likely among them). One statement: three limited range reads of
+    ix_deploys_project_env_start, however many deploys the project has."""
+    base = select(deploys).where(deploys.c.project_id == project_id,
+                                 deploys.c.environment == environment)
+    start, newest = deploys.c.start_time, (deploys.c.start_time.desc(), deploys.c.id.desc())
+    live = base.where(start <= first_seen).order_by(*newest).limit(1)
+    while_seen = base.where(start > first_seen, start <= last_seen).order_by(*newest) \
+        .limit(during)
+    later = base.where(start > max(first_seen, last_seen)) \
+        .order_by(start.asc(), deploys.c.id.asc()).limit(after)
+    parts = union_all(*(select(q.subquery()) for q in (live, while_seen, later))).subquery()
+    return list(conn.execute(
+        select(parts).order_by(parts.c.start_time.desc(), parts.c.id.desc())).all())

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 
 from tracehound.errors import InvalidPayload
+from tracehound.model.event import Level
 from tracehound.model.item import ItemStatus
-from tracehound.store import db
+from tracehound.store import db, item_history
 from tracehound.store.tables import items, occurrences, teams, users
 
 
@@ -52,11 +53,54 @@ def _values(change: ItemChange, now: float) -> dict[str, Any]:
     return values
 
 
-def apply_change(engine: Engine, project_id: int, account_id: int, item_id: int,
-                 change: ItemChange, now: float) -> bool:
-    """Apply `change` to the project's item; False when there is no such item.
+def _id_text(value: int | None) -> str | None:
+    return None if value is None else str(value)
 
-    An owner must belong to the item's account (422 otherwise).
+
+def _history(before: Any, change: ItemChange) -> list[tuple[str, str | None]]:
+    """(action, value) for each field the change really changes: resolving a resolved
+    item again in the same version, or assigning the same owner, records nothing."""
+    h = item_history
+    out: list[tuple[str, str | None]] = []
+    status = change.status
+    if status is ItemStatus.RESOLVED and (
+            before.status != int(status)
+            or before.resolved_in_version != change.resolved_in_version):
+        out.append((h.RESOLVED, change.resolved_in_version))
+    elif status is ItemStatus.MUTED and before.status != int(status):
+        out.append((h.MUTED, None))
+    elif status is ItemStatus.ACTIVE and before.status != int(status):
+        out.append((h.REOPENED, None))
+    if change.level is not None and change.level != before.level:
+        try:
+            out.append((h.LEVEL, Level(change.level).label))
+        except ValueError:
+            out.append((h.LEVEL, str(change.level)))
+    if change.title is not None and change.title != before.title:
+        out.append((h.TITLE, change.title))
+    if change.assign_user and change.assigned_user_id != before.assigned_user_id:
+        out.append((h.ASSIGNED, _id_text(change.assigned_user_id))
+                   if change.assigned_user_id is not None else (h.UNASSIGNED, None))
+    if change.assign_team and change.assigned_team_id != before.assigned_team_id:
+        out.append((h.TEAM_ASSIGNED, _id_text(change.assigned_team_id))
+                   if change.assigned_team_id is not None else (h.TEAM_UNASSIGNED, None))
+    if change.snooze is True:
+        expires = change.snooze_expires_at
+        out.append((h.SNOOZED, None if expires is None else str(int(expires))))
+    elif change.snooze is False and before.snooze_enabled:
+        out.append((h.UNSNOOZED, None))
+    return out
+
+
+def apply_change(engine: Engine, project_id: int, account_id: int, item_id: int,
+                 change: ItemChange, now: float, *, user_id: int | None = None,
+                 source: str = item_history.API) -> bool:
+    """Apply `change` to the project's item and record it in the item's history; False
+    when there is no such item. The web UI and the Rollbar API both come through here,
+    so an item changes the same way whoever changes it.
+
+    An owner must belong to the item's account (422 otherwise). `user_id` is the
+    signed-in user who made the change (also kept as `last_modified_by`).
     """
     with db.writer(engine).begin() as conn:
         if change.assigned_user_id is not None and conn.execute(
@@ -67,10 +111,22 @@ def apply_change(engine: Engine, project_id: int, account_id: int, item_id: int,
                 select(teams.c.id).where(teams.c.id == change.assigned_team_id,
                                          teams.c.account_id == account_id)).first() is None:
             raise InvalidPayload("assigned_team_id is not a team of this account")
-        result = conn.execute(update(items).where(
-            items.c.id == item_id, items.c.project_id == project_id
-        ).values(**_values(change, now)))
-        return result.rowcount == 1
+        where = (items.c.id == item_id, items.c.project_id == project_id)
+        # the row as it was, held until commit (PostgreSQL; SQLite's writer is alone),
+        # so the history says what this change changed even with a digest racing it
+        before = conn.execute(
+            select(items.c.status, items.c.resolved_in_version, items.c.level,
+                   items.c.title, items.c.assigned_user_id, items.c.assigned_team_id,
+                   items.c.snooze_enabled).where(*where).with_for_update()).first()
+        if before is None:
+            return False
+        values = _values(change, now)
+        if user_id is not None:
+            values["last_modified_by"] = user_id
+        conn.execute(update(items).where(*where).values(**values))
+        item_history.record(conn, project_id, item_id, _history(before, change), now=now,
+                            user_id=user_id, source=source)
+        return True
 
 
 def delete_occurrence(engine: Engine, project_id: int, occurrence_id: int) -> bool:

@@ -193,7 +193,14 @@ def get(conn: Connection, project_id: int, item_id: int) -> Row[Any] | None:
     ).first()
 
 
+MAX_COUNTER = 2**31 - 1  # items.counter is a 32-bit INTEGER
+
+
 def by_counter(conn: Connection, project_id: int, counter: int) -> Row[Any] | None:
+    """The project's item with this counter. A counter no item can have is None without
+    a query: PostgreSQL would refuse a parameter past the column's range (a 500)."""
+    if not 0 < counter <= MAX_COUNTER:
+        return None
     return conn.execute(
         select(items).where(items.c.project_id == project_id, items.c.counter == counter)
     ).first()

@@ -68,3 +68,23 @@ def list_page(
     else:
         stmt = stmt.offset((page - 1) * per_page)
     return list(conn.execute(stmt).all())
+
+
+def item_page(conn: Connection, project_id: int, item_id: int, *, before: int | None = None,
+              after: int | None = None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of an item's occurrences, newest first: the newest ones, those just
+    older than `before`, or those just newer than `after`. Keyset paging over
+    ix_occurrences_item_id (item_id, id), so page 5,000 costs what page 1 does.
+
+    The ORDER BY names item_id too (fixed by the WHERE) so that it matches the index:
+    ordered by id alone, PostgreSQL walked the primary key backwards and filtered, reading
+    every newer occurrence of the project to find a quiet item's few."""
+    c = occurrences.c
+    stmt = select(occurrences).where(c.item_id == item_id, c.project_id == project_id)
+    if after is not None:
+        rows = conn.execute(stmt.where(c.id > after)
+                            .order_by(c.item_id.asc(), c.id.asc()).limit(limit)).all()
+        return list(reversed(rows))
+    if before is not None:
+        stmt = stmt.where(c.id < before)
+    return list(conn.execute(stmt.order_by(c.item_id.desc(), c.id.desc()).limit(limit)).all())

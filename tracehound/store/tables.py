@@ -191,6 +191,26 @@ item_activations = Table(
     Column("occurrence_id", BigInteger, nullable=True),
     Column("timestamp", Float, nullable=False),
     Index("ix_item_activations_project_ts", "project_id", "timestamp"),
+    # the item page's history: one item's activations, newest first
+    Index("ix_item_activations_item_id", "item_id", "id"),
+)
+
+# What people (web UI) and scripts (Rollbar API PATCH) changed on an item, one row per
+# change that changed something: the item page's history. Activations (created,
+# reactivated) are in item_activations, written by the digest.
+item_history = Table(
+    "item_history", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),
+    Column("item_id", Id, nullable=False),
+    Column("timestamp", Float, nullable=False),
+    # resolved, muted, reopened, level, title, assigned, unassigned, team_assigned,
+    # team_unassigned, snoozed, unsnoozed (store/item_history.py)
+    Column("action", String(32), nullable=False),
+    Column("value", String(255), nullable=True),  # version, level, title, owner id...
+    Column("user_id", Id, nullable=True),  # who, when a signed-in user did it
+    Column("source", String(16), nullable=False),  # "web" or "api"
+    Index("ix_item_history_item_id", "item_id", "id"),
 )
 
 # Per item and code version: what the versions API reports.
@@ -232,6 +252,8 @@ deploys = Table(
     Column("start_time", Float, nullable=False),
     Column("finish_time", Float, nullable=True),
     Index("ix_deploys_project_id", "project_id", "id"),
+    # the item page's "deploys around it": by environment and start time
+    Index("ix_deploys_project_env_start", "project_id", "environment", "start_time"),
 )
 
 teams = Table(

@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from tracehound.auth.sessions import LoginLimiter
 from tracehound.services import Services
-from tracehound.web.routes import auth, projects, settings
+from tracehound.web.routes import auth, items, projects, settings
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,4 +19,5 @@ def mount(app: FastAPI, services: Services) -> None:
     app.include_router(auth.router(services, limiter))
     app.include_router(projects.router(services))
     app.include_router(settings.router(services))
+    app.include_router(items.router(services))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
