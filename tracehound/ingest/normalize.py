@@ -9,6 +9,7 @@ from __future__ import annotations
 import msgspec
 
 from tracehound.model.event import Event, ExceptionInfo, NormalizationNote
+from tracehound.model.text import without_nul  # a key: stored and read back as written
 
 MAX_ENVIRONMENT = 255
 MAX_EXCEPTION_TYPE = 255
@@ -21,7 +22,7 @@ def normalize(event: Event) -> tuple[Event, bool]:
     """The event made storable, and whether anything had to change."""
     notes: list[NormalizationNote] = []
     changes: dict[str, object] = {}
-    env = event.environment.strip() or "unknown"
+    env = without_nul(event.environment.strip()) or "unknown"
     if len(env) > MAX_ENVIRONMENT:
         notes.append(NormalizationNote("environment", "truncated", f"{len(env)} chars"))
         env = env[:MAX_ENVIRONMENT]

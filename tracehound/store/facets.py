@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, String, bindparam, func, select
+from sqlalchemy import BigInteger, Connection, bindparam, func, select
 
 from tracehound.store import upsert
 from tracehound.store.tables import item_facets
+from tracehound.store.text_types import Str
 
 # The kinds of facet rows (item_facets.kind). Values of HOST and PERSON_EMAIL are stored
 # lower-cased (host names and e-mail addresses are case-insensitive); the others as sent.
@@ -37,10 +38,10 @@ def _insert_statement(conn: Connection) -> Any:
     f = item_facets
     held = (select(func.count()).select_from(f)
             .where(f.c.item_id == bindparam("b_item", type_=BigInteger),
-                   f.c.kind == bindparam("b_kind", type_=String))
+                   f.c.kind == bindparam("b_kind", type_=Str(255)))
             .scalar_subquery())
-    rows = select(bindparam("b_item", type_=BigInteger), bindparam("b_kind", type_=String),
-                  bindparam("b_value", type_=String), bindparam("b_project", type_=BigInteger)
+    rows = select(bindparam("b_item", type_=BigInteger), bindparam("b_kind", type_=Str(255)),
+                  bindparam("b_value", type_=Str(255)), bindparam("b_project", type_=BigInteger)
                   ).where(held < MAX_PER_ITEM_KIND)
     return (upsert.insert(conn, f)
             .from_select(["item_id", "kind", "value", "project_id"], rows)

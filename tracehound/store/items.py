@@ -171,7 +171,8 @@ def apply_touches(conn: Connection, touches: list[ItemTouch]) -> None:
                 (reactivates | items.c.last_activated_timestamp.is_(None), bindparam("b_fts")),
                 else_=items.c.last_activated_timestamp),
             title=case(
-                (and_(reactivates, items.c.title_lock.is_(False)), bindparam("b_title")),
+                (and_(reactivates, items.c.title_lock.is_(False)),
+                 bindparam("b_title", type_=items.c.title.type)),
                 else_=items.c.title),
             status=case((reactivates, _ACTIVE), else_=items.c.status),
         )

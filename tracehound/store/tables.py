@@ -13,11 +13,11 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     SmallInteger,
-    String,
     Table,
-    Text,
     UniqueConstraint,
 )
+
+from tracehound.store.text_types import LongText, Str
 
 # BigInteger ids become INTEGER on SQLite so they alias the rowid (autoincrement works).
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -34,7 +34,7 @@ metadata = MetaData(
 accounts = Table(
     "accounts", metadata,
     Column("id", Id, primary_key=True),
-    Column("name", String(255), nullable=False),
+    Column("name", Str(255), nullable=False),
     Column("created_at", Float, nullable=False),
 )
 
@@ -42,9 +42,9 @@ users = Table(
     "users", metadata,
     Column("id", Id, primary_key=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
-    Column("email", String(255), nullable=False, unique=True),
-    Column("username", String(255), nullable=False),
-    Column("password_hash", String(255), nullable=False),
+    Column("email", Str(255), nullable=False, unique=True),
+    Column("username", Str(255), nullable=False),
+    Column("password_hash", Str(255), nullable=False),
     Column("email_enabled", Boolean, nullable=False, server_default="1"),
     Column("created_at", Float, nullable=False),
 )
@@ -53,8 +53,8 @@ projects = Table(
     "projects", metadata,
     Column("id", Id, primary_key=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("status", String(16), nullable=False, server_default="enabled"),
+    Column("name", Str(255), nullable=False),
+    Column("status", Str(16), nullable=False, server_default="enabled"),
     # last item counter handed out; rows are locked while new items are numbered
     Column("item_counter", Integer, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
@@ -65,13 +65,13 @@ projects = Table(
 access_tokens = Table(
     "access_tokens", metadata,
     Column("id", Id, primary_key=True),
-    Column("token", String(64), nullable=False, unique=True),
+    Column("token", Str(64), nullable=False, unique=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
     Column("project_id", Id, ForeignKey("projects.id"), nullable=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=True),
-    Column("name", String(255), nullable=False),
-    Column("scopes", String(255), nullable=False),  # space-separated Scope values
-    Column("status", String(16), nullable=False, server_default="enabled"),
+    Column("name", Str(255), nullable=False),
+    Column("scopes", Str(255), nullable=False),  # space-separated Scope values
+    Column("status", Str(16), nullable=False, server_default="enabled"),
     Column("rate_limit_window_size", Integer, nullable=True),
     Column("rate_limit_window_count", Integer, nullable=True),
     Column("created_at", Float, nullable=False),
@@ -95,18 +95,18 @@ items = Table(
     "items", metadata,
     Column("id", Id, primary_key=True),
     Column("project_id", Id, ForeignKey("projects.id"), nullable=False),
-    Column("environment", String(255), nullable=False),
-    Column("fingerprint", String(64), nullable=False),  # the hash items are unique on
-    Column("fingerprint_key", Text, nullable=False),  # readable text the hash came from
-    Column("grouping_version", String(16), nullable=False),
+    Column("environment", Str(255), nullable=False),
+    Column("fingerprint", Str(64), nullable=False),  # the hash items are unique on
+    Column("fingerprint_key", LongText, nullable=False),  # readable text the hash came from
+    Column("grouping_version", Str(16), nullable=False),
     Column("counter", Integer, nullable=False),
-    Column("title", String(255), nullable=False),
+    Column("title", Str(255), nullable=False),
     Column("level", SmallInteger, nullable=False),
     Column("status", SmallInteger, nullable=False),
-    Column("platform", String(64), nullable=False, server_default=""),
-    Column("framework", String(64), nullable=False, server_default=""),
-    Column("language", String(64), nullable=False, server_default=""),
-    Column("exception_class", String(255), nullable=True),
+    Column("platform", Str(64), nullable=False, server_default=""),
+    Column("framework", Str(64), nullable=False, server_default=""),
+    Column("language", Str(64), nullable=False, server_default=""),
+    Column("exception_class", Str(255), nullable=True),
     Column("total_occurrences", BigInteger, nullable=False, server_default="0"),
     Column("first_occurrence_id", BigInteger, nullable=True),
     Column("first_occurrence_timestamp", Float, nullable=True),
@@ -116,7 +116,7 @@ items = Table(
     Column("last_activated_timestamp", Float, nullable=True),
     Column("last_resolved_timestamp", Float, nullable=True),
     Column("last_muted_timestamp", Float, nullable=True),
-    Column("resolved_in_version", String(40), nullable=True),
+    Column("resolved_in_version", Str(40), nullable=True),
     Column("title_lock", Boolean, nullable=False, server_default="0"),
     Column("level_lock", Boolean, nullable=False, server_default="0"),
     Column("assigned_user_id", Id, nullable=True),
@@ -141,7 +141,7 @@ occurrences = Table(
     Column("id", Id, primary_key=True),
     Column("project_id", Id, nullable=False),
     Column("item_id", Id, ForeignKey("items.id"), nullable=False),
-    Column("uuid", String(64), nullable=False),
+    Column("uuid", Str(64), nullable=False),
     Column("timestamp", Float, nullable=False),  # server receive time
     Column("level", SmallInteger, nullable=False),
     Column("payload", LargeBinary, nullable=False),  # codec.pack(stored data)
@@ -163,9 +163,9 @@ people = Table(
     "people", metadata,
     Column("id", Id, primary_key=True),
     Column("project_id", Id, nullable=False),
-    Column("person_id", String(255), nullable=False),
-    Column("username", String(255), nullable=True),
-    Column("email", String(255), nullable=True),
+    Column("person_id", Str(255), nullable=False),
+    Column("username", Str(255), nullable=True),
+    Column("email", Str(255), nullable=True),
     Column("first_seen", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
     UniqueConstraint("project_id", "person_id", name="uq_people_project_person"),
@@ -186,7 +186,7 @@ item_activations = Table(
     Column("id", Id, primary_key=True),
     Column("project_id", Id, nullable=False),
     Column("item_id", Id, nullable=False),
-    Column("environment", String(255), nullable=False),
+    Column("environment", Str(255), nullable=False),
     Column("kind", SmallInteger, nullable=False),
     Column("occurrence_id", BigInteger, nullable=True),
     Column("timestamp", Float, nullable=False),
@@ -206,10 +206,10 @@ item_history = Table(
     Column("timestamp", Float, nullable=False),
     # resolved, muted, reopened, level, title, assigned, unassigned, team_assigned,
     # team_unassigned, snoozed, unsnoozed (store/item_history.py)
-    Column("action", String(32), nullable=False),
-    Column("value", String(255), nullable=True),  # version, level, title, owner id...
+    Column("action", Str(32), nullable=False),
+    Column("value", Str(255), nullable=True),  # version, level, title, owner id...
     Column("user_id", Id, nullable=True),  # who, when a signed-in user did it
-    Column("source", String(16), nullable=False),  # "web" or "api"
+    Column("source", Str(16), nullable=False),  # "web" or "api"
     Index("ix_item_history_item_id", "item_id", "id"),
 )
 
@@ -217,9 +217,9 @@ item_history = Table(
 item_versions = Table(
     "item_versions", metadata,
     Column("item_id", Id, primary_key=True),
-    Column("version", String(200), primary_key=True),
+    Column("version", Str(200), primary_key=True),
     Column("project_id", Id, nullable=False),
-    Column("environment", String(255), nullable=False),
+    Column("environment", Str(255), nullable=False),
     Column("first_occurrence_id", BigInteger, nullable=False),
     Column("first_occurrence_timestamp", Float, nullable=False),
     Column("last_occurrence_id", BigInteger, nullable=False),
@@ -233,7 +233,7 @@ environments = Table(
     "environments", metadata,
     Column("id", Id, primary_key=True),
     Column("project_id", Id, nullable=False),
-    Column("name", String(255), nullable=False),
+    Column("name", Str(255), nullable=False),
     Column("visible", Boolean, nullable=False, server_default="1"),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("project_id", "name", name="uq_environments_project_name"),
@@ -243,12 +243,12 @@ deploys = Table(
     "deploys", metadata,
     Column("id", Id, primary_key=True),
     Column("project_id", Id, nullable=False),
-    Column("environment", String(255), nullable=False),
-    Column("revision", String(255), nullable=False),
-    Column("local_username", String(255), nullable=True),
+    Column("environment", Str(255), nullable=False),
+    Column("revision", Str(255), nullable=False),
+    Column("local_username", Str(255), nullable=True),
     Column("user_id", Id, nullable=True),
-    Column("comment", Text, nullable=True),
-    Column("status", String(16), nullable=False),
+    Column("comment", LongText, nullable=True),
+    Column("status", Str(16), nullable=False),
     Column("start_time", Float, nullable=False),
     Column("finish_time", Float, nullable=True),
     Index("ix_deploys_project_id", "project_id", "id"),
@@ -260,8 +260,8 @@ teams = Table(
     "teams", metadata,
     Column("id", Id, primary_key=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("access_level", String(16), nullable=False),
+    Column("name", Str(255), nullable=False),
+    Column("access_level", Str(16), nullable=False),
     Column("created_at", Float, nullable=False),
 )
 
@@ -283,8 +283,8 @@ invites = Table(
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
     Column("team_id", Id, ForeignKey("teams.id"), nullable=False),
     Column("from_user_id", Id, nullable=True),
-    Column("to_email", String(255), nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("to_email", Str(255), nullable=False),
+    Column("status", Str(16), nullable=False),
     Column("date_created", Float, nullable=False),
     Column("date_redeemed", Float, nullable=True),
 )
@@ -293,21 +293,21 @@ person_delete_jobs = Table(
     "person_delete_jobs", metadata,
     Column("id", Id, primary_key=True),
     Column("account_id", Id, nullable=False),
-    Column("field", String(16), nullable=False),  # person_id, username or email
-    Column("value", String(255), nullable=False),
-    Column("state", String(16), nullable=False),
+    Column("field", Str(16), nullable=False),  # person_id, username or email
+    Column("value", Str(255), nullable=False),
+    Column("state", Str(16), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
-    Column("progress", Text, nullable=True),  # JSON: counts so far
-    Column("error", Text, nullable=True),
+    Column("progress", LongText, nullable=True),  # JSON: counts so far
+    Column("error", LongText, nullable=True),
 )
 
 # Rate-limit windows shared by every API process (the "database" limiter store).
 rate_limit_windows = Table(
     "rate_limit_windows", metadata,
     Column("token_id", Id, primary_key=True),
-    Column("kind", String(16), primary_key=True),  # "own" or "system"
+    Column("kind", Str(16), primary_key=True),  # "own" or "system"
     Column("window_start", Float, nullable=False),
     Column("count", Integer, nullable=False),
 )
@@ -318,8 +318,8 @@ rate_limit_windows = Table(
 item_facets = Table(
     "item_facets", metadata,
     Column("item_id", Id, primary_key=True),
-    Column("kind", String(32), primary_key=True),
-    Column("value", String(255), primary_key=True),
+    Column("kind", Str(32), primary_key=True),
+    Column("value", Str(255), primary_key=True),
     Column("project_id", Id, nullable=False),
     # item_id makes `items.id IN (SELECT item_id ... WHERE kind AND value range)` an
     # index-only scan: without it, each matching row cost a table fetch (host:web-3 on
@@ -333,14 +333,14 @@ rql_jobs = Table(
     Column("id", Id, primary_key=True),
     Column("account_id", Id, nullable=False),
     Column("project_id", Id, nullable=False),
-    Column("query_string", Text, nullable=False),
-    Column("job_hash", String(64), nullable=False),
-    Column("status", String(16), nullable=False),  # new running success failed cancelled timed_out
+    Column("query_string", LongText, nullable=False),
+    Column("job_hash", Str(64), nullable=False),
+    Column("status", Str(16), nullable=False),  # new running success failed cancelled timed_out
     Column("created_at", Float, nullable=False),
     Column("modified_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
-    Column("claimed_by", String(64), nullable=True),  # runner that holds a running job
+    Column("claimed_by", Str(64), nullable=True),  # runner that holds a running job
     Column("heartbeat_at", Float, nullable=True),  # a running job's runner is alive
     Column("result", LargeBinary, nullable=True),  # codec.pack(result resource)
     Index("ix_rql_jobs_project_hash", "project_id", "job_hash"),
@@ -353,9 +353,9 @@ rql_jobs = Table(
 # so a leaked database row cannot be replayed as a cookie.
 web_sessions = Table(
     "web_sessions", metadata,
-    Column("id", String(64), primary_key=True),  # sha256 hex of the cookie token
+    Column("id", Str(64), primary_key=True),  # sha256 hex of the cookie token
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
+    Column("csrf_token", Str(64), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Index("ix_web_sessions_user_id", "user_id"),
