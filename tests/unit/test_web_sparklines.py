@@ -27,7 +27,7 @@ def test_14_days_is_the_only_other_window() -> None:
 
 
 def test_24_hours_ends_with_the_current_utc_hour() -> None:
-    svg = sparklines.HOURS_24.draw([0] * 23 + [7], NOW)
+    svg = sparklines.HOURS_24.draw([0] * 23 + [7], sparklines.HOURS_24.labels(NOW))
     assert isinstance(svg, Markup)
     got = labels(svg)
     assert len(got) == 24
@@ -37,7 +37,7 @@ def test_24_hours_ends_with_the_current_utc_hour() -> None:
 
 
 def test_14_days_ends_with_the_current_utc_day() -> None:
-    svg = sparklines.DAYS_14.draw(list(range(14)), NOW)
+    svg = sparklines.DAYS_14.draw(list(range(14)), sparklines.DAYS_14.labels(NOW))
     got = labels(svg)
     assert len(got) == 14
     assert got[-1] == "2027-01-15" and got[0] == "2027-01-02"

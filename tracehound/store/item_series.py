@@ -54,7 +54,12 @@ def per_item(conn: Connection, item_ids: Sequence[int], last_hour: int, buckets:
 def per_project(conn: Connection, project_ids: Sequence[int], last_hour: int,
                 buckets: int) -> dict[int, list[int]]:
     """project id → hourly counts of all its items for the `buckets` hours ending with
-    `last_hour`, oldest first; one statement for all the projects."""
+    `last_hour`, oldest first; one statement for all the projects.
+
+    Only items last seen inside the window can have counts in it, so the join starts
+    from a range of ix_items_project_last_seen: the items seen in the last day, not
+    every item of the project (100,000 items, 2,000 seen in a day: 70 → 4 ms on
+    SQLite, bench/RESULTS.md "Web")."""
     if buckets < 1 or buckets > MAX_BUCKETS:
         raise ValueError("a window of 1 to 744 hours")
     ids = sorted({int(p) for p in project_ids})
@@ -66,7 +71,9 @@ def per_project(conn: Connection, project_ids: Sequence[int], last_hour: int,
     rows = conn.execute(
         select(items.c.project_id, hc.c.hour, func.sum(hc.c.count))
         .select_from(hc.join(items, items.c.id == hc.c.item_id))
-        .where(items.c.project_id.in_(ids), hc.c.hour >= first, hc.c.hour <= last_hour)
+        .where(items.c.project_id.in_(ids),
+               items.c.last_occurrence_timestamp >= float(first * HOUR),
+               hc.c.hour >= first, hc.c.hour <= last_hour)
         .group_by(items.c.project_id, hc.c.hour)
     )
     for project_id, hour, n in rows:

@@ -90,7 +90,8 @@ def router(services: Services) -> APIRouter:
         now = time.time()
         with services.engine.connect() as conn:
             rows = project_summaries.account_projects(conn, user.account_id, now)
-        charts = {p.id: sparklines.HOURS_24.draw(p.hourly, now, width=120, height=24)
+        labels = sparklines.HOURS_24.labels(now)
+        charts = {p.id: sparklines.HOURS_24.draw(p.hourly, labels, width=120, height=24)
                   for p in rows}
         return page(request, "pages/projects.html", user=user, projects=rows, charts=charts)
 
@@ -131,12 +132,13 @@ def router(services: Services) -> APIRouter:
                                               window.buckets, window.hours)
                 people = facets.counts(conn, ids, facets.PERSON_ID)
         pages = max(1, -(-total // PER_PAGE))
+        labels = window.labels(now)
         return page(request, "pages/items.html", user=user, project=project, rows=rows,
                     total=total, query=query, pages=min(pages, MAX_PAGE), error=error,
                     environments=envs, statuses=[s.label for s in ItemStatus],
                     levels=[lv.label for lv in Level], sorts=list(SORTS),
                     window=window, windows=list(sparklines.WINDOWS.values()),
-                    charts={i: window.draw(c, now) for i, c in series.items()},
+                    charts={i: window.draw(c, labels) for i, c in series.items()},
                     people=people, people_cap=facets.MAX_PER_ITEM_KIND)
 
     return r
