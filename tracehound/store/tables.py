@@ -129,10 +129,7 @@ items = Table(
                      name="uq_items_project_env_fingerprint"),
     UniqueConstraint("project_id", "counter", name="uq_items_project_counter"),
     Index("ix_items_project_last_seen", "project_id", "last_occurrence_timestamp"),
-    # status filter + last-seen order: the web UI's default view (active items, most
-    # recently seen first) skips deep pages in the index alone (100,000 items, page
-    # 1,000 on SQLite: 115 → 10 ms; bench/RESULTS.md "Web"); counts per status as before
-    Index("ix_items_project_status", "project_id", "status", "last_occurrence_timestamp"),
+    Index("ix_items_project_status", "project_id", "status"),
     # the web UI's other sort orders (first seen, occurrences), paged per project
     Index("ix_items_project_first_seen", "project_id", "first_occurrence_timestamp"),
     Index("ix_items_project_occurrences", "project_id", "total_occurrences"),
