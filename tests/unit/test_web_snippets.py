@@ -138,7 +138,9 @@ def test_js_literal_round_trips_in_node(value: str, tmp_path: Path) -> None:
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_javascript_snippets_parse_in_node(tmp_path: Path) -> None:
     url = "https://e.example/a'b\"c\\d${x}"
-    for i, s in enumerate(all_for(Settings(public_url=url))):
+    settings = Settings(public_url=url)
+    browser = sn.browser_snippets(settings, project_id=42, token=TOKEN)
+    for i, s in enumerate(all_for(settings) + browser):
         if s.language != "javascript":
             continue
         ext = ".mjs" if "import " in s.code else ".cjs"
@@ -147,3 +149,36 @@ def test_javascript_snippets_parse_in_node(tmp_path: Path) -> None:
         proc = subprocess.run([str(NODE), "--check", str(path)], capture_output=True,
                               text=True, timeout=30)
         assert proc.returncode == 0, f"{s.title}: {proc.stderr}"
+
+
+def test_browser_snippets_name_the_url_and_the_token() -> None:
+    settings = Settings(public_url="https://errors.example.com/th")
+    found = sn.browser_snippets(settings, project_id=42, token=TOKEN)
+    assert [(s.vendor, s.language) for s in found] == [("rollbar", "javascript"),
+                                                        ("sentry", "javascript")]
+    assert '"https://errors.example.com/th/api/1/item/"' in found[0].code
+    assert f'"{TOKEN}"' in found[0].code
+    assert f'"{settings.dsn(TOKEN, 42)}"' in found[1].code
+    with pytest.raises(ValueError, match="URL-safe"):
+        sn.browser_snippets(settings, project_id=42, token="a@b")
+
+
+@pytest.mark.parametrize("scheme,netloc,root,want", [
+    ("http", "errors.example.com", "", "http://errors.example.com"),
+    ("https", "errors.example.com:8443", "/th/", "https://errors.example.com:8443/th"),
+    ("http", "[::1]:9000", "", "http://[::1]:9000"),
+    ("http", "127.0.0.1:8000", "/a b", "http://127.0.0.1:8000"),  # odd root path dropped
+    # a Host that is not host[:port] (or an odd scheme) falls back to the settings
+    ("http", 'e.example"><script>', "", "http://127.0.0.1:8000"),
+    ("http", "user@e.example", "", "http://127.0.0.1:8000"),
+    ("http", "e.example:99999999", "", "http://127.0.0.1:8000"),
+    ("javascript", "e.example", "", "http://127.0.0.1:8000"),
+])
+def test_the_base_url_comes_from_the_request(scheme: str, netloc: str, root: str,
+                                             want: str) -> None:
+    assert sn.base_url(sn.for_request(Settings(), scheme, netloc, root)) == want
+
+
+def test_a_configured_public_url_wins_over_the_request() -> None:
+    settings = Settings(public_url="https://errors.example.com")
+    assert sn.for_request(settings, "http", "10.0.0.5:8000", "") is settings

@@ -24,6 +24,9 @@ from tracehound.store.tables import access_tokens, projects, team_projects
 
 DELETED = "deleted"
 UNSET = object()  # "leave this field as it is" in set_rate_limit
+TOKEN_STATUSES = ("enabled", "disabled")
+MAX_TOKEN_NAME = 255  # the column's size; Rollbar documents no limit
+MAX_RATE_LIMIT = 2**31 - 2  # stored in 32-bit columns, and counted up to limit + 1
 
 
 class NameTaken(Exception):
@@ -150,6 +153,14 @@ def find_token(conn: Connection, project_id: int, token: str) -> TokenRow | None
     return None if row is None else _token(row)
 
 
+def get_token(conn: Connection, project_id: int, token_id: int) -> TokenRow | None:
+    """One of the project's tokens by its id; None for another project's token."""
+    t = access_tokens.c
+    row = conn.execute(select(access_tokens).where(
+        t.id == token_id, t.project_id == project_id, t.user_id.is_(None))).first()
+    return None if row is None else _token(row)
+
+
 def create_token(conn: Connection, *, account_id: int, project_id: int, name: str,
                  scopes: Sequence[str], status: str, window_size: int | None,
                  window_count: int | None) -> TokenRow:
@@ -171,6 +182,20 @@ def set_rate_limit(conn: Connection, token_id: int, *, window_size: object = UNS
     if window_count is not UNSET:
         values["rate_limit_window_count"] = window_count
     conn.execute(update(access_tokens).where(access_tokens.c.id == token_id).values(values))
+
+
+def set_status(conn: Connection, token_id: int, status: str) -> None:
+    """Enable or disable a token (a disabled token is refused everywhere, 403)."""
+    if status not in TOKEN_STATUSES:
+        raise ValueError(f"status must be one of {TOKEN_STATUSES}")
+    conn.execute(update(access_tokens).where(access_tokens.c.id == token_id)
+                 .values(status=status, modified_at=time.time()))
+
+
+def set_scopes(conn: Connection, token_id: int, scopes: Sequence[str]) -> None:
+    """Replace a token's scopes (validated by the caller against the scope set)."""
+    conn.execute(update(access_tokens).where(access_tokens.c.id == token_id)
+                 .values(scopes=" ".join(scopes), modified_at=time.time()))
 
 
 def delete_token(conn: Connection, token_id: int) -> None:

@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from tracehound.auth.sessions import LoginLimiter
 from tracehound.services import Services
-from tracehound.web.routes import auth, projects
+from tracehound.web.routes import auth, projects, settings
 from tracehound.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
@@ -19,6 +19,7 @@ def mount(app: FastAPI, services: Services) -> None:
     limiter = LoginLimiter()  # per process (docs/web.md)
     app.include_router(auth.router(services, limiter))
     app.include_router(projects.router(services))
+    app.include_router(settings.router(services))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # added before the ingest fast path, so it sits inside it: ingest never pays for it
     app.add_middleware(ServerTiming)

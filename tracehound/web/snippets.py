@@ -29,6 +29,9 @@ EXCEPTIONLESS_SERVER = ""  # clients append /api/v2/events, /api/v2/projects/con
 LOGSTER_LOG = "/api/Log"
 
 _TOKEN = re.compile(r"[A-Za-z0-9._~-]{1,200}")
+# a request's Host, as a snippet may carry it: a name or IPv4/IPv6 literal, a port
+_NETLOC = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+_ROOT_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]{1,100}){0,10}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,24 @@ def base_url(settings: Settings) -> str:
         base = f"http://{host}:{settings.port}"
     parts = urlsplit(base if "://" in base else "http://" + base)
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def for_request(settings: Settings, scheme: str, netloc: str, root_path: str) -> Settings:
+    """The settings whose base URL the snippets use: the configured public URL when
+    there is one (the operator knows it best, e.g. behind a proxy), else the address
+    the browser used to reach this page. A Host that is not a plain host[:port], or a
+    scheme other than http(s), falls back to host/port from the settings."""
+    if settings.public_url.strip():
+        return settings
+    if scheme not in ("http", "https") or not _NETLOC.fullmatch(netloc):
+        return settings
+    path = root_path.rstrip("/") if _ROOT_PATH.fullmatch(root_path.rstrip("/")) else ""
+    return settings.replace(public_url=f"{scheme}://{netloc}{path}")
+
+
+def usable_token(token: str) -> bool:
+    """Whether `snippets` accepts this token (see check_token)."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 def py_str(value: str) -> str:
@@ -182,4 +203,35 @@ def snippets(settings: Settings, *, project_id: int, token: str,
             "\"Application\": \"my-app\"}'\n"
         ), note="Logster's .NET adapters have no server URL setting; post to this URL "
                 "with the ApiKey header from your own code."),
+    ]
+
+
+def browser_snippets(settings: Settings, *, project_id: int, token: str,
+                     environment: str = "production") -> list[Snippet]:
+    """Snippets for code that runs in a browser: give them a token whose only scope is
+    post_client_item (anyone can read it from the page's source)."""
+    check_token(token)
+    base = base_url(settings)
+    dsn = settings.dsn(token, project_id)
+    env_js = js_str(environment)
+    return [
+        Snippet("rollbar", "javascript", "Rollbar — browser (rollbar.js, bundled)", (
+            'import Rollbar from "rollbar";\n'
+            "\n"
+            "const rollbar = new Rollbar({\n"
+            f"  accessToken: {js_str(token)},\n"
+            f"  endpoint: {js_str(base + ROLLBAR_JS_ENDPOINT)},\n"
+            "  captureUncaught: true,\n"
+            "  captureUnhandledRejections: true,\n"
+            f"  payload: {{ environment: {env_js} }},\n"
+            "});\n"
+        )),
+        Snippet("sentry", "javascript", "Sentry — browser (@sentry/browser)", (
+            'import * as Sentry from "@sentry/browser";\n'
+            "\n"
+            "Sentry.init({\n"
+            f"  dsn: {js_str(dsn)},\n"
+            f"  environment: {env_js},\n"
+            "});\n"
+        )),
     ]

@@ -32,8 +32,8 @@ from tracehound.store.db import writer
 
 MAX_ID = 2**63 - 1  # past this no row can match, and drivers refuse the value
 MAX_PROJECT_NAME = 32
-MAX_TOKEN_NAME = 255  # the column's size; Rollbar documents no limit
-MAX_LIMIT = 2**31 - 2  # stored in 32-bit columns, and counted up to limit + 1
+MAX_TOKEN_NAME = admin.MAX_TOKEN_NAME  # shared with the web settings page
+MAX_LIMIT = admin.MAX_RATE_LIMIT
 PER_PAGE = 100  # only when `page` is asked for; without it every row comes back
 _INTEGER = re.compile(r"\s*-?[0-9]{1,19}\s*")
 _PROJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _\-.,]*$")
