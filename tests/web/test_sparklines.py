@@ -102,9 +102,11 @@ def history(server: LiveServer, engine: Engine, project: ProjectInfo,
     ago; 'beta': one now; 'gamma': one 30 hours ago only; another project's event now.
     Returns each title's receive times."""
     now = time.time()
-    digest_at(engine, project, "alpha", [now - 5 * HOUR] * 2 + [now - 3 * DAY] * 4
-              + [now - 20 * DAY])
+    # oldest first, a batch per moment, as the worker would have received them
+    digest_at(engine, project, "alpha", [now - 20 * DAY])
+    digest_at(engine, project, "alpha", [now - 3 * DAY] * 4)
     digest_at(engine, project, "gamma", [now - 30 * HOUR])
+    digest_at(engine, project, "alpha", [now - 5 * HOUR] * 2)
     alpha = [post(server, project, "alpha", person=p) for p in ("u1", "u2", "u1")]
     beta = [post(server, project, "beta")]
     post(server, other_project, "alpha elsewhere")
@@ -222,3 +224,34 @@ def test_pages_report_their_server_time(server: LiveServer, signed_in: httpx.Cli
     # JSON APIs and redirects do not carry it
     assert "server-timing" not in server.get("/api/1/items/", project.read).headers
     assert "server-timing" not in httpx.get(server.url + "/projects").headers
+
+
+@pytest.mark.browser
+def test_charts_in_a_real_browser_under_the_csp(
+        server: LiveServer, page: Any, user: Any, project: ProjectInfo,
+        history: dict[str, list[float]], screenshot: Any) -> None:
+    """Chromium: the pages' charts draw, take their colour from the stylesheet, and
+    raise no Content-Security-Policy violation; the 14 d link works without script."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    missing: list[str] = []  # the browser's own /favicon.ico request is a 404 (no icon)
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(server.url + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", user.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/projects")
+    assert page.locator("td.chart svg.th-chart").count() == 2  # app and other
+    page.goto(server.url + f"/projects/{project.id}/items")
+    charts = page.locator("td.chart svg.th-chart")
+    assert charts.count() == 3
+    fill = charts.first.locator("rect.th-bar-fill").first.evaluate(
+        "el => getComputedStyle(el).fill")
+    assert fill == "rgb(36, 86, 179)"  # --accent, from tracehound.css
+    screenshot(page, "24h")
+    page.click("th.chart a")
+    page.wait_for_url("**chart=14d**")
+    assert page.locator("td.chart svg.th-chart-daily").count() == 3
+    screenshot(page, "14d")
+    assert [u for u in missing if not u.endswith("/favicon.ico")] == []
+    assert [e for e in errors if "Failed to load resource" not in e] == [], errors
