@@ -91,6 +91,15 @@ class Target:
                 p.unlink()
         self.meta_path.unlink(missing_ok=True)
 
+    def drop(self) -> None:
+        """Delete the store (PostgreSQL: its schema)."""
+        self.reset()
+        if self.pg:
+            admin = build_engine(self.admin_url)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            admin.dispose()
+
     def size_bytes(self, engine: Engine) -> int:
         with engine.connect() as conn:
             if self.pg:

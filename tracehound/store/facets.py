@@ -63,3 +63,18 @@ def values(conn: Connection, item_id: int, kind: str) -> list[str]:
     f = item_facets
     return list(conn.execute(select(f.c.value).where(f.c.item_id == item_id, f.c.kind == kind)
                              .order_by(f.c.value)).scalars())
+
+
+def counts(conn: Connection, item_ids: list[int], kind: str) -> dict[int, int]:
+    """item id → how many distinct values of `kind` it holds (0 when none), for a page
+    of items in one statement over the primary key (item_id, kind, value). Past
+    MAX_PER_ITEM_KIND values are not stored, so a count equal to it means "at least"."""
+    f = item_facets
+    ids = sorted(set(item_ids))
+    out = dict.fromkeys(ids, 0)
+    if ids:
+        rows = conn.execute(select(f.c.item_id, func.count())
+                            .where(f.c.item_id.in_(ids), f.c.kind == kind)
+                            .group_by(f.c.item_id))
+        out.update({int(i): int(n) for i, n in rows})
+    return out

@@ -235,7 +235,14 @@ def list_items(
     sort: str = "last_seen",
 ) -> tuple[list[Row[Any]], int]:
     """One page of a project's items and the total count; `sort` is a key of SORTS
-    (most recently seen first by default), ties broken by newest item."""
+    (most recently seen first by default), ties broken by newest item.
+
+    A page past the middle is read from the other end (ascending, then reversed): an
+    offset walks and skips rows one by one, and with a filter the index does not hold
+    (status on the last-seen index) each skipped row is read from the table. Page 1,000
+    of 1,300 skips 15,000 rows instead of 50,000 (100,000 items on SQLite: ~3x faster,
+    bench/RESULTS.md "Web"). Each dialect's ASC is the exact reverse of its DESC, NULLs
+    included (SQLite puts them first, PostgreSQL last)."""
     conds = [items.c.project_id == project_id]
     if flt.statuses:
         conds.append(items.c.status.in_(flt.statuses))
@@ -262,13 +269,21 @@ def list_items(
                        or_(items.c.snooze_expires_at.is_(None),
                            items.c.snooze_expires_at > flt.now))
         conds.append(snoozed if flt.snoozed else not_(snoozed))
-    total = conn.execute(select(func.count()).select_from(items).where(*conds)).scalar_one()
-    rows = conn.execute(
-        select(items).where(*conds)
-        .order_by(*(c.desc() for c in SORTS[sort]), items.c.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return list(rows), int(total)
+    total = int(conn.execute(select(func.count()).select_from(items).where(*conds))
+                .scalar_one())
+    offset = (page - 1) * per_page
+    wanted = min(per_page, total - offset)
+    if wanted <= 0:
+        return [], total
+    order = [*SORTS[sort], items.c.id]
+    from_end = total - offset - wanted
+    if from_end < offset:
+        rows = conn.execute(select(items).where(*conds).order_by(*(c.asc() for c in order))
+                            .limit(wanted).offset(from_end)).all()
+        return list(reversed(rows)), total
+    rows = conn.execute(select(items).where(*conds).order_by(*(c.desc() for c in order))
+                        .limit(per_page).offset(offset)).all()
+    return list(rows), total
 
 
 def user_ids_by_username(conn: Connection, project_id: int, username: str) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from tracehound.auth.sessions import LoginLimiter
 from tracehound.services import Services
 from tracehound.web.routes import auth, items, projects, settings
+from tracehound.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 
@@ -21,3 +22,5 @@ def mount(app: FastAPI, services: Services) -> None:
     app.include_router(settings.router(services))
     app.include_router(items.router(services))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # added before the ingest fast path, so it sits inside it: ingest never pays for it
+    app.add_middleware(ServerTiming)

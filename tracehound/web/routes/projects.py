@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -15,9 +16,9 @@ from tracehound.model.event import Level
 from tracehound.model.item import ItemStatus
 from tracehound.query import search
 from tracehound.services import Services
-from tracehound.store import deploys, items, project_summaries, projects
+from tracehound.store import deploys, facets, item_series, items, project_summaries, projects
 from tracehound.store.items import SORTS, ItemFilter
-from tracehound.web import session
+from tracehound.web import session, sparklines
 from tracehound.web.render import error_page, page, to_login
 
 PER_PAGE = 50
@@ -39,6 +40,7 @@ class ItemQuery:
     environment: str  # "" = any
     sort: str
     page: int
+    chart: str  # a sparklines.WINDOWS name
 
     @classmethod
     def parse(cls, request: Request) -> ItemQuery:
@@ -55,12 +57,16 @@ class ItemQuery:
             environment=(p.get("environment") or "")[:255],
             sort=sort if sort in SORTS else "last_seen",
             page=min(max(number, 1), MAX_PAGE),
+            chart=sparklines.window(p.get("chart")).name,
         )
 
     def link(self, **changes: object) -> str:
         values = {"q": self.q, "status": self.status, "level": self.level,
-                  "environment": self.environment, "sort": self.sort, "page": self.page}
+                  "environment": self.environment, "sort": self.sort, "page": self.page,
+                  "chart": self.chart}
         values.update(changes)
+        if values["chart"] == sparklines.DEFAULT:
+            values["chart"] = ""
         return "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
     def item_filter(self, where: search.Where | None, now: float) -> ItemFilter:
@@ -81,9 +87,13 @@ def router(services: Services) -> APIRouter:
         user = session.current_user(services, request)
         if user is None:
             return to_login(request)
+        now = time.time()
         with services.engine.connect() as conn:
-            rows = project_summaries.account_projects(conn, user.account_id, time.time())
-        return page(request, "pages/projects.html", user=user, projects=rows)
+            rows = project_summaries.account_projects(conn, user.account_id, now)
+        labels = sparklines.HOURS_24.labels(now)
+        charts = {p.id: sparklines.HOURS_24.draw(p.hourly, labels, width=120, height=24)
+                  for p in rows}
+        return page(request, "pages/projects.html", user=user, projects=rows, charts=charts)
 
     @r.get("/projects/{project_id}/items")
     def item_list(request: Request, project_id: str) -> Response:
@@ -106,17 +116,29 @@ def router(services: Services) -> APIRouter:
                 where = search.compile_filter(query.q, pid, now=now)
             except InvalidPayload as exc:  # SearchError: shown, not raised
                 error = str(exc)
-        rows: list[object] = []
+        rows: list[Any] = []
         total = 0
+        window = sparklines.window(query.chart)
+        series: dict[int, list[int]] = {}
+        people: dict[int, int] = {}
         if not error:
             with services.engine.connect() as conn:
-                rows, total = items.list_items(  # type: ignore[assignment]
+                rows, total = items.list_items(
                     conn, pid, query.item_filter(where, now), page=query.page,
                     per_page=PER_PAGE, sort=query.sort)
+                ids = [int(r.id) for r in rows]
+                # one statement each for the whole page, not one per row
+                series = item_series.per_item(conn, ids, window.last_hour(now),
+                                              window.buckets, window.hours)
+                people = facets.counts(conn, ids, facets.PERSON_ID)
         pages = max(1, -(-total // PER_PAGE))
+        labels = window.labels(now)
         return page(request, "pages/items.html", user=user, project=project, rows=rows,
                     total=total, query=query, pages=min(pages, MAX_PAGE), error=error,
                     environments=envs, statuses=[s.label for s in ItemStatus],
-                    levels=[lv.label for lv in Level], sorts=list(SORTS))
+                    levels=[lv.label for lv in Level], sorts=list(SORTS),
+                    window=window, windows=list(sparklines.WINDOWS.values()),
+                    charts={i: window.draw(c, labels) for i, c in series.items()},
+                    people=people, people_cap=facets.MAX_PER_ITEM_KIND)
 
     return r
