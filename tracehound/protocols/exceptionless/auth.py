@@ -33,7 +33,7 @@ import enum
 
 from starlette.requests import Request
 
-from tracehound.errors import BadPayload, Forbidden, NotFound, Unauthenticated
+from tracehound.errors import BadPayload, Forbidden, NotFound, TracehoundError, Unauthenticated
 from tracehound.model.project import AccessToken, Scope
 from tracehound.protocols.exceptionless import ids
 from tracehound.services import Services
@@ -144,7 +144,7 @@ def require(services: Services, request: Request, policy: Policy) -> AccessToken
 
 
 def client_project(services: Services, token: AccessToken, route_id: str | None, *,
-                   missing: type[BadPayload] | type[Unauthenticated] = BadPayload) -> int:
+                   missing: type[TracehoundError] = BadPayload) -> int:
     """The project a client call acts on (§2.3): the route's, else the token's.
 
     A route project the token cannot reach → 404 "Project not found."; no project at

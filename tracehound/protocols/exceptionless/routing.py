@@ -19,6 +19,9 @@ from tracehound.protocols.base import Endpoint
 
 in_thread = run_in_threadpool
 CONFIG_VERSION_HEADER = "X-Exceptionless-ConfigVersion"
+# Tracehound keeps no per-project client settings (§4), so the configuration version
+# never moves: clients fetch `{"version": 1, "settings": {}}` once and keep it.
+CONFIG_VERSION = 1
 
 
 class Route(NamedTuple):
