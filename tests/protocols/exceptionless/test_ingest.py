@@ -17,7 +17,6 @@ from sqlalchemy import Engine, select, update
 
 from tests.support import LiveServer, ProjectInfo
 from tracehound.model.event import Event, Level, unpack_data
-from tracehound.model.project import Scope
 from tracehound.protocols.exceptionless import ids
 from tracehound.store import codec, occurrences
 from tracehound.store import tokens as token_store

@@ -48,6 +48,8 @@ import uuid as uuidlib
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from tracehound.model.event import (
     Event,
     ExceptionInfo,
@@ -242,6 +244,26 @@ def submission_client(remote_ip: str | None, user_agent: str | None) -> dict[str
     return out
 
 
+def _pack(stored: dict[str, Any], notes: list[NormalizationNote]) -> msgspec.Raw:
+    """The payload, encoded; what cannot be (nesting past the encoder's depth, integers
+    past 64 bits, which JSON bodies never yield: orjson reads them as floats) is dropped
+    with a note rather than failing the post."""
+    try:
+        return pack_data(stored)
+    except (RecursionError, OverflowError):
+        pass
+    fallbacks = (("data", {k: v for k, v in stored.items() if k != "data"}),
+                 ("payload", {k: v for k, v in stored.items() if isinstance(v, str)}))
+    for what, kept in fallbacks:
+        try:
+            packed = pack_data(kept)
+        except (RecursionError, OverflowError):
+            continue
+        notes.append(NormalizationNote(what, "dropped", "could not be encoded"))
+        return packed
+    return pack_data({})
+
+
 def translate(event: dict[str, Any], *, project_id: int, received_at: float,
               remote_ip: str | None = None, user_agent: str | None = None) -> Event:
     """One posted event object (a dict) as a model.Event, its payload kept."""
@@ -272,11 +294,7 @@ def translate(event: dict[str, Any], *, project_id: int, received_at: float,
     framework, language = _client(user_agent, data)
     version = _str(data.get("@version"), MAX_VERSION)
     ref = stored.get("reference_id")
-    try:
-        packed = pack_data(stored)
-    except RecursionError:
-        packed = pack_data({k: v for k, v in stored.items() if k != "data"})
-        notes.append(NormalizationNote("data", "dropped", "could not be encoded"))
+    packed = _pack(stored, notes)
     return Event(
         project_id=project_id,
         uuid=uuidlib.uuid4().hex,
