@@ -138,6 +138,7 @@ def apply(conn: Connection, batch: list[Prepared],
     rows = [{
         "project_id": p.event.project_id, "item_id": resolved[p.key][0], "uuid": p.event.uuid,
         "timestamp": p.event.received_at, "level": p.event.level, "payload": p.payload,
+        "reference_id": p.event.reference_id,
     } for p in unique.values()]
     stored = occurrences.insert_new(conn, rows)
     result.stored = len(stored)

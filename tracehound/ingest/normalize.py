@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from tracehound.model.event import Event, ExceptionInfo, NormalizationNote
-from tracehound.model.text import without_nul  # a key: stored and read back as written
+from tracehound.model.event import Event, ExceptionInfo, NormalizationNote, Person
 
 MAX_ENVIRONMENT = 255
 MAX_EXCEPTION_TYPE = 255
@@ -22,7 +21,10 @@ def normalize(event: Event) -> tuple[Event, bool]:
     """The event made storable, and whether anything had to change."""
     notes: list[NormalizationNote] = []
     changes: dict[str, object] = {}
-    env = without_nul(event.environment.strip()) or "unknown"
+    if _has_nul(event):
+        event = _without_nul(event)
+        notes.append(NormalizationNote("text", "removed", "NUL characters"))
+    env = event.environment.strip() or "unknown"
     if len(env) > MAX_ENVIRONMENT:
         notes.append(NormalizationNote("environment", "truncated", f"{len(env)} chars"))
         env = env[:MAX_ENVIRONMENT]
@@ -61,3 +63,49 @@ def _exceptions(excs: list[ExceptionInfo], notes: list[NormalizationNote]) -> li
             etype = etype[:MAX_EXCEPTION_TYPE]
         out.append(msgspec.structs.replace(exc, frames=frames, type=etype))
     return out
+
+
+NUL = "\x00"
+
+
+def _has_nul(event: Event) -> bool:
+    """Any NUL in a text that reaches a column. PostgreSQL text cannot hold one, and
+    a batch that fails to insert is retried forever: one event with a `\u0000` in its
+    message would stop the digest for everyone."""
+    texts = [event.environment, event.message, event.title, event.fingerprint,
+             event.platform, event.language, event.framework, event.code_version,
+             event.context, event.host, event.server_root, event.reference_id,
+             *event.fingerprint_template, *event.tags, *event.tags.values()]
+    if event.person is not None:
+        texts += [event.person.id, event.person.username, event.person.email]
+    for exc in event.exceptions:
+        texts += [exc.type, exc.message]
+        for f in exc.frames:
+            texts += [f.filename, f.method, f.module]
+    return any(t and NUL in t for t in texts)
+
+
+def _s(text: str) -> str:
+    return text.replace(NUL, "")
+
+
+def _o(text: str | None) -> str | None:
+    return None if text is None else text.replace(NUL, "")
+
+
+def _without_nul(event: Event) -> Event:
+    person = event.person
+    if person is not None:
+        person = Person(id=_s(person.id), username=_o(person.username), email=_o(person.email))
+    excs = [ExceptionInfo(type=_s(e.type), message=_s(e.message), frames=[
+        msgspec.structs.replace(f, filename=_s(f.filename), method=_s(f.method),
+                                module=_s(f.module)) for f in e.frames])
+        for e in event.exceptions]
+    return msgspec.structs.replace(
+        event, environment=_s(event.environment), message=_o(event.message),
+        title=_o(event.title), fingerprint=_o(event.fingerprint), platform=_s(event.platform),
+        language=_s(event.language), framework=_s(event.framework),
+        code_version=_o(event.code_version), context=_o(event.context), host=_o(event.host),
+        server_root=_o(event.server_root), reference_id=_o(event.reference_id),
+        fingerprint_template=[_s(t) for t in event.fingerprint_template],
+        tags={_s(k): _s(v) for k, v in event.tags.items()}, person=person, exceptions=excs)

@@ -26,7 +26,7 @@ _log = log.get("queue")
 
 @dataclass
 class _Pending:
-    row: dict[str, object]
+    rows: list[dict[str, object]]  # committed together, or not at all
     future: asyncio.Future[None]
     loop: asyncio.AbstractEventLoop
 
@@ -73,14 +73,21 @@ class GroupCommitter:
 
     async def put(self, event: Event) -> None:
         """Durably queue one event; raises if it could not be committed."""
+        await self.put_many([event])
+
+    async def put_many(self, events: list[Event]) -> None:
+        """Durably queue events in one transaction (all or none: a client retrying a
+        refused batch must not duplicate half of it); raises if not committed."""
         if self._closed:
             raise RuntimeError("ingest queue is closed")
-        blob = encode(event)
+        if not events:
+            return
+        rows: list[dict[str, object]] = [
+            {"project_id": e.project_id, "received_at": e.received_at, "event": encode(e)}
+            for e in events]
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        row = {"project_id": event.project_id, "received_at": event.received_at,
-               "event": blob}
-        self._inbox.put(_Pending(row, future, loop))
+        self._inbox.put(_Pending(rows, future, loop))
         await future
 
     def _run(self) -> None:
@@ -106,7 +113,7 @@ class GroupCommitter:
 
     def _write(self, batch: list[_Pending]) -> None:
         error: BaseException | None = None
-        rows = [p.row for p in batch]
+        rows = [row for p in batch for row in p.rows]
 
         def write() -> None:
             with self._engine.begin() as conn:
@@ -124,7 +131,7 @@ class GroupCommitter:
             _settle(p, error)
         if error is None:
             self.commits += 1
-            self.events += len(batch)
+            self.events += len(rows)
             self._on_commit()
 
 

@@ -118,6 +118,9 @@ class Event(msgspec.Struct, omit_defaults=True):
     tags: dict[str, str] = {}
     notes: list[NormalizationNote] = []
     attachments: list[Attachment] = []
+    # A lookup key the client chose for this occurrence (Exceptionless `reference_id`),
+    # stored in an indexed column so the occurrence can be found by it. Not unique.
+    reference_id: str | None = None
 
 
 _encoder = msgspec.msgpack.Encoder()

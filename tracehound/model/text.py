@@ -1,6 +1,7 @@
 """Text every database can store: U+0000 becomes U+FFFD (PostgreSQL's text types refuse
-NUL; store/text_types.py applies this to every bound column value, normalize.py to the
-environment, which is a key read back as written)."""
+NUL). store/text_types.py applies it to every value bound to a text column: the last
+guard for whatever normalize.py (which removes NULs from events) does not see, such
+as deploy comments, token names or person fields sent to the REST APIs."""
 
 from __future__ import annotations
 

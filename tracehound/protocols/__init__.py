@@ -4,10 +4,12 @@ folder plus one line in ADAPTERS."""
 from __future__ import annotations
 
 from tracehound.protocols.base import Adapter
+from tracehound.protocols.exceptionless import ExceptionlessAdapter
 from tracehound.protocols.rollbar import RollbarAdapter
 from tracehound.protocols.sentry import SentryAdapter
 
 ADAPTERS: tuple[Adapter, ...] = (
     RollbarAdapter(),
     SentryAdapter(),
+    ExceptionlessAdapter(),
 )

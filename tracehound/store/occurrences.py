@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, update
 
 from tracehound.store import upsert
 from tracehound.store.tables import occurrences
@@ -88,3 +88,21 @@ def item_page(conn: Connection, project_id: int, item_id: int, *, before: int | 
     if before is not None:
         stmt = stmt.where(c.id < before)
     return list(conn.execute(stmt.order_by(c.item_id.desc(), c.id.desc()).limit(limit)).all())
+
+
+def by_reference(conn: Connection, project_id: int, reference_id: str,
+                 limit: int = 100) -> list[Row[Any]]:
+    """The occurrences a client tagged with `reference_id` (Exceptionless's by-ref
+    lookup), newest first; served by ix_occurrences_project_reference."""
+    return list(conn.execute(
+        select(occurrences).where(occurrences.c.project_id == project_id,
+                                  occurrences.c.reference_id == reference_id)
+        .order_by(occurrences.c.id.desc()).limit(limit)
+    ).all())
+
+
+def replace_payload(conn: Connection, occurrence_id: int, payload: bytes) -> None:
+    """Store a new payload for an occurrence (a later addition by the client, such as
+    an Exceptionless user description). `payload` is codec.pack() of the event."""
+    conn.execute(update(occurrences).where(occurrences.c.id == occurrence_id)
+                 .values(payload=payload))

@@ -145,10 +145,13 @@ occurrences = Table(
     Column("timestamp", Float, nullable=False),  # server receive time
     Column("level", SmallInteger, nullable=False),
     Column("payload", LargeBinary, nullable=False),  # codec.pack(stored data)
+    # Event.reference_id: a client-chosen lookup key (Exceptionless), not unique
+    Column("reference_id", Str(100), nullable=True),
     UniqueConstraint("project_id", "uuid", name="uq_occurrences_project_uuid"),
     Index("ix_occurrences_item_id", "item_id", "id"),
     # time windows of RQL and reports; item_id makes "count per item" index-only
     Index("ix_occurrences_project_ts", "project_id", "timestamp", "item_id"),
+    Index("ix_occurrences_project_reference", "project_id", "reference_id"),
     sqlite_autoincrement=True,
 )
 

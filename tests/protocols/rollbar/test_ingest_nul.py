@@ -1,6 +1,6 @@
 """NUL characters in event text: PostgreSQL's text columns refuse U+0000, so an event
-carrying one must still be stored (as U+FFFD) and must not stall the digest for the
-events queued behind it."""
+carrying one must still be stored (normalize removes them, with a note) and must not
+stall the digest for the events queued behind it."""
 
 from __future__ import annotations
 
@@ -35,9 +35,18 @@ def test_event_with_nul_everywhere_is_stored_and_does_not_block_others(
     titles = {i["title"] for i in items["items"]}
     assert "after the NUL" in titles
     odd = [t for t in titles if t.startswith("Odd")]
-    assert odd == ["Odd\ufffdError: bad\ufffdthing"], titles
+    assert odd == ["OddError: badthing"], titles
     item = next(i for i in items["items"] if i["title"] == odd[0])
-    assert item["environment"] == "prod\ufffduction"
+    assert item["environment"] == "production"
     # searching with a NUL in the query is a query, not a server error
     r = server.get("/api/1/items/", project.read, query=f"Odd{NUL}Error")
     assert r.status_code in (200, 422), r.text
+
+
+def test_nul_in_rest_api_text_is_a_clear_422(server: LiveServer,
+                                             project: ProjectInfo) -> None:
+    r = server.http.post(server.url + "/api/1/deploy/", json={
+        "access_token": project.post, "environment": "production",
+        "revision": f"abc{NUL}123", "comment": f"hot{NUL}fix"})
+    assert r.status_code == 422, r.text
+    assert "'revision' key must not contain NUL characters" in r.json()["message"]
