@@ -67,8 +67,10 @@ def pages(project_id: int, item_counter: int) -> dict[str, str]:
         "items-page-1000": q(page="1000"),
         "items-status-any-page-1000": q(status="any", page="1000"),
         "items-chart-14d": q(chart="14d"),
-        # the item page (issue 6, another branch): measured when the route answers 200
         "item-page": f"{items}/{item_counter}",
+        "item-page-30d": f"{items}/{item_counter}?chart=daily",
+        "settings": f"/projects/{project_id}/settings",
+        "snippets": f"/projects/{project_id}/settings/snippets",
     }
 
 

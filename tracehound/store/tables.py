@@ -128,11 +128,11 @@ items = Table(
     UniqueConstraint("project_id", "environment", "fingerprint",
                      name="uq_items_project_env_fingerprint"),
     UniqueConstraint("project_id", "counter", name="uq_items_project_counter"),
-    Index("ix_items_project_last_seen", "project_id", "last_occurrence_timestamp"),
+    Index("ix_items_project_last_seen", "project_id", "last_occurrence_timestamp", "id"),
     Index("ix_items_project_status", "project_id", "status"),
     # the web UI's other sort orders (first seen, occurrences), paged per project
-    Index("ix_items_project_first_seen", "project_id", "first_occurrence_timestamp"),
-    Index("ix_items_project_occurrences", "project_id", "total_occurrences"),
+    Index("ix_items_project_first_seen", "project_id", "first_occurrence_timestamp", "id"),
+    Index("ix_items_project_occurrences", "project_id", "total_occurrences", "id"),
     sqlite_autoincrement=True,  # ids are never reused, even after deletions
 )
 
