@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from tests.support import LiveServer, ProjectInfo
 from tests.web.conftest import WebUser, csrf_of, sign_in
+from tracehound.app import create_app
 
 
 def test_sign_in_sets_a_session_cookie_and_redirects(browser: httpx.Client,
@@ -114,3 +120,41 @@ def test_rate_limited_per_client_address_across_emails(browser: httpx.Client,
     for i in range(10):
         assert sign_in(browser, f"guess{i}@example.com", "wrong").status_code == 401
     assert sign_in(browser, user.email, user.password).status_code == 429
+
+
+def test_every_web_route_needs_a_session(server: LiveServer, browser: httpx.Client,
+                                         project: ProjectInfo) -> None:
+    """Every route the web UI mounts (found from the app, so a new page is covered
+    without touching this test) answers 303 to sign-in without a session, for GET and
+    POST alike, and changes nothing."""
+    assert server.post_item(project.post, {"environment": "production", "body": {
+        "message": {"body": "needs a session"}}}).status_code == 200
+    server.wait_digested()
+    app = create_app(server.settings)
+    values = {"project_id": str(project.id), "counter": "1", "occurrence_id": "1",
+              "token_id": "1", "action": "resolve", "what": "status"}
+    seen = 0
+    for route in _flat_routes(app.routes):
+        if not isinstance(route, APIRoute) or not route.endpoint.__module__.startswith(
+                "tracehound.web.routes") or route.path in ("/login", "/logout", "/"):
+            continue
+        path = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "1"),
+                      route.path)
+        for method in route.methods:
+            r = browser.request(method, path, data={"csrf": "x"})
+            assert r.status_code == 303, (method, path, r.status_code)
+            assert r.headers["location"].startswith("/login"), (method, path)
+            seen += 1
+    assert seen >= 11  # projects, items, item, occurrence, actions, settings, snippets...
+    item = server.get("/api/1/items/", project.read).json()["result"]["items"][0]
+    assert item["status"] == "active"
+
+
+def _flat_routes(routes: list[Any]) -> Iterator[Any]:
+    """The app's routes, included routers opened (FastAPI keeps them wrapped)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
