@@ -21,6 +21,7 @@ from tracehound.protocols.exceptionless import (
     api_auth,
     api_organizations,
     api_projects,
+    api_tokens,
     client,
     cors,
     errors,
@@ -32,7 +33,8 @@ from tracehound.services import Services
 PREFIX = "/api/v2/"
 # Area modules, each with routes(services) -> list[Route]. The client areas come first:
 # their fixed paths (/projects/config, /events/submit) win over the read API's {id}.
-AREAS: tuple[ModuleType, ...] = (ingest, client, api_auth, api_organizations, api_projects)
+AREAS: tuple[ModuleType, ...] = (ingest, client, api_auth, api_organizations, api_projects,
+                                  api_tokens)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
