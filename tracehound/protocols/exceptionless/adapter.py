@@ -19,6 +19,7 @@ from starlette.responses import Response
 from tracehound.protocols.base import Endpoint, FastRoutes, add_route, both_slashes
 from tracehound.protocols.exceptionless import (
     api_auth,
+    api_events,
     api_organizations,
     api_projects,
     api_tokens,
@@ -34,7 +35,7 @@ PREFIX = "/api/v2/"
 # Area modules, each with routes(services) -> list[Route]. The client areas come first:
 # their fixed paths (/projects/config, /events/submit) win over the read API's {id}.
 AREAS: tuple[ModuleType, ...] = (ingest, client, api_auth, api_organizations, api_projects,
-                                  api_tokens)
+                                  api_tokens, api_events)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
