@@ -3,10 +3,13 @@ flags (fixed, hidden, regressed, snoozed, critical), lifecycle names (open, regr
 snoozed, fixed, ignored, discarded) and the kind of event an item holds. The search
 compiler uses them for the fields of the same names (query/fields.py: FLAGS,
 LIFECYCLE, EVENT_TYPE); a surface that shows these states computes them the same way
-(see `lifecycle_name`).
+(`lifecycle_of`, `event_type_of`).
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, not_, or_, true
 
@@ -50,21 +53,10 @@ def lifecycle(code: int, now: float) -> Where:
     if code == 2:
         return and_(flag("regressed", now), not_(flag("snoozed", now)))
     if code == 3:
-        return flag("snoozed", now)
+        return and_(items.c.status == _ACTIVE, flag("snoozed", now))
     if code == 4:
         return flag("fixed", now)
     return items.c.status.in_((int(ItemStatus.MUTED), int(ItemStatus.ARCHIVED)))
-
-
-def lifecycle_name(status: int, *, regressed: bool, snoozed: bool) -> str:
-    """The lifecycle name of one item, as `lifecycle` selects it."""
-    if status == _RESOLVED:
-        return "fixed"
-    if status != _ACTIVE:
-        return "ignored"
-    if snoozed:
-        return "snoozed"
-    return "regressed" if regressed else "open"
 
 
 def event_type(v: Value) -> Where:
@@ -85,3 +77,39 @@ def event_type(v: Value) -> Where:
                        not_(key.like("%\nfingerprint: type:%")))
         return or_(typed, untyped)
     return typed
+
+
+def is_regressed(row: Any) -> bool:
+    """`flag("regressed")` for one item row."""
+    return (row.status == _ACTIVE and row.last_resolved_timestamp is not None
+            and row.last_activated_timestamp is not None
+            and row.last_activated_timestamp > row.last_resolved_timestamp)
+
+
+def is_snoozed(row: Any, now: float) -> bool:
+    """`flag("snoozed")` for one item row."""
+    return bool(row.snooze_enabled) and (row.snooze_expires_at is None
+                                         or row.snooze_expires_at > now)
+
+
+def lifecycle_of(row: Any, now: float) -> str:
+    """The lifecycle name of one item row, as `lifecycle` selects it: open, regressed,
+    snoozed, fixed or ignored."""
+    if row.status == _RESOLVED:
+        return "fixed"
+    if row.status != _ACTIVE:
+        return "ignored"
+    if is_snoozed(row, now):
+        return "snoozed"
+    return "regressed" if is_regressed(row) else "open"
+
+
+_TYPE_PART = re.compile(r"\nfingerprint: type:([^\n]*)")
+
+
+def event_type_of(exception_class: str | None, fingerprint_key: str) -> str:
+    """The kind of event an item holds, as `event_type` selects it."""
+    if exception_class is not None:
+        return "error"
+    found = _TYPE_PART.search(fingerprint_key)
+    return found.group(1).lower() if found else "log"

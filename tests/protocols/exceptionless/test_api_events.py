@@ -105,7 +105,7 @@ def test_events_of_other_protocols_render_as_exceptionless_events(
     assert error["data"]["@version"] == "2.0" and error["source"] == "orders#create"
     assert error["data"]["@environment"]["machine_name"] == "web-3"
     assert log["type"] == "log" and log["message"] == "cache warmed"
-    assert log["tags"] == ["region:eu"] and log["data"]["@level"] == "Info"
+    assert log["tags"] == ["region=eu"] and log["data"]["@level"] == "Info"
     assert get(server, "/api/v2/events", me, filter="type:log").json() == [log]
 
 

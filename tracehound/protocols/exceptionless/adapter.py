@@ -22,6 +22,7 @@ from tracehound.protocols.exceptionless import (
     api_events,
     api_organizations,
     api_projects,
+    api_stacks,
     api_tokens,
     client,
     cors,
@@ -35,7 +36,7 @@ PREFIX = "/api/v2/"
 # Area modules, each with routes(services) -> list[Route]. The client areas come first:
 # their fixed paths (/projects/config, /events/submit) win over the read API's {id}.
 AREAS: tuple[ModuleType, ...] = (ingest, client, api_auth, api_organizations, api_projects,
-                                  api_tokens, api_events)
+                                  api_tokens, api_events, api_stacks)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 

@@ -7,7 +7,8 @@ in Exceptionless's own shape (payload.normalize), plus the server's fields: `id`
 Events of other protocols (Rollbar, Sentry) are rebuilt from the normalized event:
 type `error` when it has an exception (the chain as `@error` with `inner`, frames
 innermost first as Exceptionless lists them), else `log`; message, source (the
-context), tags (`key:value`), `@user`, `@version`, `@level`, `@environment`.
+context), tags (`key=value`, as the search language writes them), `@user`,
+`@version`, `@level`, `@environment`.
 
 `date` is the client's date as it sent it, or the receive time when it sent none (or
 one in the future, which Tracehound clamps).
@@ -66,7 +67,7 @@ def _rebuilt(event: Event) -> dict[str, Any]:
     message = event.message or (event.exceptions[0].message if event.exceptions else None)
     return {
         "type": "error" if event.exceptions else "log", "source": event.context,
-        "tags": [f"{k}:{v}" if v else k for k, v in event.tags.items()] or None,
+        "tags": [f"{k}={v}" if v else k for k, v in event.tags.items()] or None,
         "message": message or None, "reference_id": event.reference_id, "data": data,
     }
 

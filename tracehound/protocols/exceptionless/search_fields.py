@@ -26,6 +26,8 @@ way (24 hex characters).
 
 from __future__ import annotations
 
+import dataclasses
+
 from tracehound.query import fields
 from tracehound.query.fields import Field, Source, Type
 
@@ -64,8 +66,12 @@ STACK_NAMES: dict[str, Field] = {
 
 
 def _catalogue(names: dict[str, Field]) -> fields.Catalogue:
+    # each field under the name the user typed, so error messages say `status`, not
+    # Tracehound's `lifecycle`
+    named = {name: dataclasses.replace(f, name=name) for name, f in names.items()}
+
     def lookup(name: str) -> tuple[Field, str | None] | None:
-        found = names.get(name.lower())
+        found = named.get(name.lower())
         return (found, None) if found is not None else fields.lookup(name)
 
     valid = ("valid fields: " + ", ".join(sorted(names)) + ", and Tracehound's: "
