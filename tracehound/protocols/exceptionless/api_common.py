@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tracehound.errors import BadPayload, NotFound
+from tracehound.errors import BadPayload, NotFound, PayloadTooLarge
 from tracehound.model.project import AccessToken
 from tracehound.protocols import http
 from tracehound.protocols.exceptionless import auth, ids
@@ -33,7 +33,11 @@ MAX_API_BODY = 64 * 1024  # logins, projects, tokens: a few hundred bytes each
 async def read_object(request: Request, limit: int = MAX_API_BODY) -> dict[str, Any]:
     """A JSON object body; {} when there is none. 400 for anything else, 413 past
     `limit` bytes (compressed or not)."""
-    body = await http.read_body(request, limit)
+    try:
+        body = await http.read_body(request, limit)
+    except PayloadTooLarge:
+        raise PayloadTooLarge(f"The request body is too large: at most {limit // 1024} KiB "
+                              "(after decompression).") from None
     if not body.strip():
         return {}
     value = http.loads_json(body)

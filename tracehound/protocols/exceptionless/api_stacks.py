@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -140,8 +140,9 @@ def snooze_until(request: Request, now: float) -> float:
     text = (request.query_params.get("snoozeUntilUtc")
             or request.query_params.get("snooze_until_utc") or "").strip()
     try:
-        until = datetime.fromisoformat(text.replace("Z", "+00:00")[:40]).timestamp()
-    except ValueError:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00")[:40])
+        until = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError, OSError):
         raise BadPayload("snoozeUntilUtc must be an ISO 8601 date and time.") from None
     if until < now + MIN_SNOOZE:
         raise BadPayload("Must snooze for at least 5 minutes.")
@@ -161,6 +162,7 @@ def routes(services: Services) -> list[Route]:
 
     def mark_fixed(request: Request) -> Response:
         """Resolve the stacks, in `version` when given (a semantic version)."""
+        path_ids(request, "ids", "Stack")  # an odd id is 404 before anything else
         version = fixed_version(request)
         return change(request, lambda now: ItemChange(status=ItemStatus.RESOLVED,
                                                       resolved_in_version=version))
@@ -181,11 +183,13 @@ def routes(services: Services) -> list[Route]:
 
     def mark_snoozed(request: Request) -> Response:
         """Snooze the stacks until snoozeUntilUtc (at least 5 minutes ahead)."""
+        path_ids(request, "ids", "Stack")  # an odd id is 404 before anything else
         until = snooze_until(request, time.time())
         return change(request, lambda now: ItemChange(snooze=True, snooze_expires_at=until))
 
     def change_status(request: Request) -> Response:
         """Set the stacks' status: open, regressed, fixed, snoozed, ignored, discarded."""
+        path_ids(request, "ids", "Stack")  # an odd id is 404 before anything else
         status = request.query_params.get("status", "").strip().lower()
         if status not in STATUSES:
             raise ValidationFailed({"status": [

@@ -78,11 +78,11 @@ def _parse(text: str, offset: float) -> float:
         text = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
     try:
         at = datetime.fromisoformat(text)
-    except ValueError:
+        if at.tzinfo is None:
+            return at.replace(tzinfo=UTC).timestamp() - offset
+        return at.timestamp()
+    except (ValueError, OverflowError, OSError):
         raise BadPayload(f"Invalid date {text[:40]!r}.") from None
-    if at.tzinfo is None:
-        return at.replace(tzinfo=UTC).timestamp() - offset
-    return at.timestamp()
 
 
 def parse_time(text: str | None, now: float, offset: float = 0.0) -> Range:
