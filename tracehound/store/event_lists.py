@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Row, func, select, tuple_, union_all
 
 from tracehound.store.tables import items, occurrences
 
@@ -29,10 +29,11 @@ class EventQuery:
     until: float | None = None
     newest_first: bool = True
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, project_ids: tuple[int, ...] | None = None
+                   ) -> list[ColumnElement[bool]]:
         o = occurrences.c
-        conds = [o.project_id == self.project_ids[0] if len(self.project_ids) == 1
-                 else o.project_id.in_(self.project_ids)]
+        pids = self.project_ids if project_ids is None else project_ids
+        conds = [o.project_id == pids[0] if len(pids) == 1 else o.project_id.in_(pids)]
         if self.item_id is not None:
             conds.append(o.item_id == self.item_id)
         if self.since is not None:
@@ -52,17 +53,32 @@ def list_events(conn: Connection, q: EventQuery, *, limit: int, offset: int = 0,
         return []
     o = occurrences.c
     key = tuple_(o.timestamp, o.id)
-    conds = q.conditions()
+    extra: list[ColumnElement[bool]] = []
     forward = q.newest_first
     if after is not None:
-        conds.append(key < tuple_(*after) if forward else key > tuple_(*after))
+        extra.append(key < tuple_(*after) if forward else key > tuple_(*after))
     elif before is not None:
-        conds.append(key > tuple_(*before) if forward else key < tuple_(*before))
+        extra.append(key > tuple_(*before) if forward else key < tuple_(*before))
         forward = not forward  # walk back from the cursor, then put the page in order
-    order = (o.timestamp.desc(), o.id.desc()) if forward else (o.timestamp.asc(), o.id.asc())
-    stmt = select(occurrences).where(*conds).order_by(*order).limit(limit)
-    if after is None and before is None and offset:
-        stmt = stmt.offset(offset)
+    if after is not None or before is not None:
+        offset = 0
+
+    def page_of(table: Any, conds: list[ColumnElement[bool]], n: int, skip: int) -> Any:
+        c = table.c
+        order = (c.timestamp.desc(), c.id.desc()) if forward \
+            else (c.timestamp.asc(), c.id.asc())
+        return select(table).where(*conds).order_by(*order).limit(n).offset(skip or None)
+
+    if len(q.project_ids) == 1:
+        stmt = page_of(occurrences, q.conditions() + extra, limit, offset)
+    else:
+        # Each project's first offset + limit rows, merged: every part walks its own
+        # (project_id, timestamp) index in order, where one query over all the projects
+        # would sort all their matching occurrences to find the newest few.
+        parts = [page_of(occurrences, q.conditions((pid,)) + extra, offset + limit, 0)
+                 .subquery().select() for pid in q.project_ids]
+        merged = union_all(*parts).subquery()
+        stmt = page_of(merged, [], limit, offset)
     rows = list(conn.execute(stmt).all())
     return rows[::-1] if before is not None else rows
 

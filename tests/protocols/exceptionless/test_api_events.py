@@ -194,13 +194,29 @@ def test_paging_visits_every_event_once(server: LiveServer, engine: Engine,
     p3 = server.http.get(links(p2)["next"], headers=bearer(me))
     assert len(p3.json()) == 4 and "next" not in links(p3)
     # ascending, limit clamped to 100, the skip cap
-    asc = get(server, "/api/v2/events", me, sort="date", limit=1000)
+    # across projects: each project's newest rows merged, still every event once
+    sibling = make_project(engine, "sibling")
+    post_events(server, sibling.post, [{"type": "log", "message": f"s{n}"} for n in range(9)])
+    server.wait_digested()
+    everything, url = [], "start"
+    while url:
+        page = get(server, "/api/v2/events", me, limit=4) if url == "start" \
+            else server.http.get(url, headers=bearer(me))
+        everything += [e["id"] for e in page.json()]
+        url = links(page).get("next", "")
+    assert len(everything) == len(set(everything)) == 33
+    by_page = [e["id"] for n in (1, 2, 3) for e in get(server, "/api/v2/events", me,
+                                                         limit=11, page=n).json()]
+    assert by_page == everything
+    asc = get(server, "/api/v2/projects/" + ids.encode(project.id) + "/events", me,
+              sort="date", limit=1000)
     assert [e["id"] for e in asc.json()][:23] == sorted(seen)
     assert get(server, "/api/v2/events", me, page=200, limit=10).json() == []
     problem(get(server, "/api/v2/events", me, sort="-title"), 400, "sort")
     problem(get(server, "/api/v2/events", me, before="garbage"), 400, "cursor")
     problem(get(server, "/api/v2/events", me, mode="stack_frequent"), 400, "mode")
-    summary = get(server, "/api/v2/events", me, mode="summary", limit=1).json()
+    summary = get(server, f"/api/v2/projects/{ids.encode(project.id)}/events", me,
+                  mode="summary", limit=1).json()
     assert summary[0]["template_key"] == "event-log-summary"
     assert summary[0]["data"]["Message"] == "late"
 
