@@ -252,7 +252,9 @@ def test_one_event_stack_events_and_counts(server: LiveServer, engine: Engine,
     assert r.status_code == 200 and r.json() == middle
     rel = links(r)
     assert rel["previous"].endswith(oldest["id"]) and rel["next"].endswith(newest["id"])
-    assert rel["parent"] == f"/api/v2/stacks/{middle['stack_id']}"
+    assert rel["parent"] == f"{server.url}/api/v2/stacks/{middle['stack_id']}"
+    assert server.http.get(rel["parent"], headers=bearer(me)).json()["id"] == \
+        middle["stack_id"]
     problem(get(server, f"/api/v2/events/{middle['id']}", me,
                 expected_stack_id="f" * 24), 400)
     assert get(server, f"/api/v2/events/{middle['id']}", me,

@@ -172,10 +172,12 @@ def routes(services: Services) -> list[Route]:
         expected = request.query_params.get("expected_stack_id")
         if expected and ids.decode(expected) != row.item_id:
             raise BadPayload("The event is not in the expected stack.")
-        base = "/api/v2/events/"
-        links = [f'<{base}{ids.encode(r.id)}>; rel="{rel}"'
+        def url(path: str) -> str:
+            return paging.absolute(request, services, path)
+
+        links = [f'<{url("/api/v2/events/" + ids.encode(r.id))}>; rel="{rel}"'
                  for rel, found in (("previous", older), ("next", newer)) for r in found]
-        links.append(f'</api/v2/stacks/{ids.encode(row.item_id)}>; rel="parent"')
+        links.append(f'<{url("/api/v2/stacks/" + ids.encode(row.item_id))}>; rel="parent"')
         return json(render(services, who, [row])[0], headers={"Link": ", ".join(links)})
 
     def count(request: Request) -> Response:

@@ -73,6 +73,12 @@ def paging(request: Request, *, cursor: bool = False, max_limit: int = MAX_LIMIT
     return Paging(page, limit, before, after)
 
 
+def absolute(request: Request, services: Services, path: str) -> str:
+    """`path` as a full URL: under `public_url` when set, else the request's origin."""
+    public = services.settings.public_url.strip().rstrip("/")
+    return f"{public}{path}" if public else str(request.url.replace(path=path, query=""))
+
+
 def _url(request: Request, services: Services, **params: str | int) -> str:
     url = request.url.remove_query_params(["page", "before", "after"])
     url = url.include_query_params(**params)
