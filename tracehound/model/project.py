@@ -35,6 +35,9 @@ class AccessToken(msgspec.Struct, frozen=True):
     enabled: bool
     rate_limit_window_size: int | None = None
     rate_limit_window_count: int | None = None
+    # the user a personal token belongs to (an Exceptionless login token); None for
+    # project and account tokens, which stand for no one in particular
+    user_id: int | None = None
 
     def has(self, scope: Scope) -> bool:
         return scope.value in self.scopes

@@ -6,7 +6,7 @@ type and where its values live; query/search.py turns it into SQL.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tracehound.model.event import Level
@@ -22,6 +22,8 @@ class Type(enum.Enum):
     INT = "int"  # numbers: =, >, >=, <, <=, ranges
     DATE = "date"  # timestamps: dates, date-times, unix seconds, now-24h; ranges
     TAG = "tag"  # key=value labels (Sentry tags)
+    BOOL = "bool"  # true / false (flags)
+    ID = "id"  # an id as the surface writes it, turned into ours by the compiler's decoder
 
 
 class Source(enum.Enum):
@@ -30,6 +32,14 @@ class Source(enum.Enum):
     VERSION = "version"  # item_versions.version: code versions the item was seen in
     REFERENCE = "reference"  # occurrences.uuid: items having that occurrence
     WINDOW = "window"  # occurrences.timestamp: items with an occurrence in the window
+    # Event-level sources: exact per occurrence in an event search (query/event_search),
+    # "has such an occurrence" in an item search
+    OCCURRENCE = "occurrence"  # a column of `occurrences`
+    FIRST = "first"  # the occurrence that created its item (BOOL)
+    # Item-level sources for the lifecycle as other trackers name it
+    FLAG = "flag"  # BOOL: fixed, hidden, regressed, snoozed, critical (target: which)
+    LIFECYCLE = "lifecycle"  # ENUM of open, regressed, snoozed, fixed, ignored, ...
+    EVENT_TYPE = "event_type"  # error, log, usage, 404... (see search.event_type)
 
 
 @dataclass(frozen=True, repr=False)
@@ -118,6 +128,37 @@ COUNTER = BY_NAME["counter"]
 TAG_PREFIXES = ("tag.", "tags.")
 
 
+# The event-level fields and lifecycle flags: not part of the default catalogue (whose
+# names they would shadow); a surface that wants them names them in its own catalogue.
+_FIXED_LIFE = {"open": 1, "regressed": 2, "snoozed": 3, "fixed": 4, "ignored": 5,
+               "discarded": 6}
+EVENT_ID = Field("event.id", Type.ID, Source.OCCURRENCE, "id", "the event's id")
+EVENT_ITEM = Field("event.item", Type.ID, Source.OCCURRENCE, "item_id",
+                   "the id of the event's item")
+EVENT_PROJECT = Field("event.project", Type.ID, Source.OCCURRENCE, "project_id",
+                      "the id of the event's project")
+EVENT_REFERENCE = Field("event.reference", Type.EXACT, Source.OCCURRENCE, "reference_id",
+                        "the client's reference id of the event", nullable=True)
+EVENT_LEVEL = Field("event.level", Type.ENUM, Source.OCCURRENCE, "level",
+                    "the event's level (ordered)", values=_LEVEL, ordered=True)
+EVENT_DATE = Field("event.date", Type.DATE, Source.OCCURRENCE, "timestamp",
+                   "when the event was received")
+EVENT_FIRST = Field("event.first", Type.BOOL, Source.FIRST, "first",
+                    "true for the event that created its item")
+EVENT_TYPE = Field("event.type", Type.TEXT, Source.EVENT_TYPE, "type",
+                   "the kind of event: error, log, usage, 404, session...")
+LIFECYCLE = Field("lifecycle", Type.ENUM, Source.LIFECYCLE, "status",
+                  "open, regressed, snoozed, fixed, ignored (= discarded)",
+                  values=_FIXED_LIFE)
+FLAGS = {name: Field(name, Type.BOOL, Source.FLAG, name, help_text) for name, help_text in (
+    ("fixed", "the item is resolved"),
+    ("hidden", "the item is resolved, muted or snoozed"),
+    ("regressed", "the item came back after it was resolved"),
+    ("snoozed", "the item is snoozed"),
+    ("critical", "the item is marked critical"),
+)}
+
+
 def lookup(name: str) -> tuple[Field, str | None] | None:
     """(field, tag key) for a name as typed (any case; `tag.<key>` carries a key)."""
     lowered = name.lower()
@@ -136,3 +177,15 @@ def names() -> list[str]:
 
 
 VALID = "valid fields: " + ", ".join(names()) + ", tag.<key>"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The field names a surface's search language knows: a lookup (name as typed →
+    field and tag key, or None) and the hint listing them for error messages."""
+
+    lookup: Callable[[str], tuple[Field, str | None] | None]
+    valid: str
+
+
+DEFAULT = Catalogue(lookup, VALID)

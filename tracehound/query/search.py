@@ -21,11 +21,14 @@ project's items are scanned).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
+from tracehound.query import fields as fields_catalogue
+from tracehound.query import item_states as states
 from tracehound.query import search_values as values
 from tracehound.query.errors import SearchError
 from tracehound.query.fields import Field, Source, Type
@@ -35,19 +38,39 @@ from tracehound.store import facets as kinds
 from tracehound.store.tables import item_facets, item_versions, items, occurrences
 
 Where = ColumnElement[bool]
+Projects = int | Sequence[int]
+IdDecoder = Callable[[str], "int | None"]
 _TOP = "\U0010ffff"  # sorts after every character: the end of a prefix range
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
 
 
-def compile_filter(text: str, project_id: int, *, now: float) -> Where:
+def decimal_id(text: str) -> int | None:
+    """Tracehound's own ids: decimal digits."""
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= values.INT_MAX:
+        return int(text)
+    return None
+
+
+def compile_filter(text: str, project_id: Projects, *, now: float,
+                   catalogue: fields_catalogue.Catalogue = fields_catalogue.DEFAULT,
+                   decode_id: IdDecoder = decimal_id) -> Where:
     """The where-clause over `items` for a query (true for an empty one). It does not
-    itself restrict to the project: add `items.project_id == project_id` (list_items
-    does); subqueries on occurrence values are restricted to it."""
-    return compile_tree(parse(text), text, project_id, now=now)
+    itself restrict to the project(s): add `items.project_id == project_id` (list_items
+    does); subqueries on occurrence values are restricted to them. A surface with its
+    own vocabulary passes its `catalogue`, and `decode_id` for ids as it writes them."""
+    return compile_tree(parse(text, catalogue), text, project_id, now=now,
+                        decode_id=decode_id)
 
 
-def compile_tree(node: Node, text: str, project_id: int, *, now: float) -> Where:
+def compile_tree(node: Node, text: str, project_id: Projects, *, now: float,
+                 decode_id: IdDecoder = decimal_id) -> Where:
     """The where-clause of a parsed query (`text` is only used in error messages)."""
-    return _Compiler(text, project_id, now).node(node)
+    return _Compiler(text, project_ids(project_id), now, decode_id).node(node)
+
+
+def project_ids(project_id: Projects) -> tuple[int, ...]:
+    return (project_id,) if isinstance(project_id, int) else tuple(project_id)
 
 
 def escape_like(text: str) -> str:
@@ -57,11 +80,18 @@ def escape_like(text: str) -> str:
 @dataclass(frozen=True)
 class _Compiler:
     text: str
-    project_id: int
+    project_ids: tuple[int, ...]
     now: float
+    decode_id: IdDecoder = decimal_id
 
     def fail(self, reason: str, pos: int, hint: str = "") -> SearchError:
         return SearchError(reason, pos, self.text, hint)
+
+    def in_projects(self, col: Any) -> Where:
+        """`col` is one of the searched projects."""
+        if len(self.project_ids) == 1:
+            return col == self.project_ids[0]  # type: ignore[no-any-return]
+        return col.in_(self.project_ids)  # type: ignore[no-any-return]
 
     def node(self, n: Node) -> Where:
         if isinstance(n, And):
@@ -79,15 +109,35 @@ class _Compiler:
 
     # ---- one field ------------------------------------------------------------------
 
+    def check_op(self, t: Term) -> None:
+        f = t.field
+        if t.op in ("<", "<=", ">", ">=", "range") and (
+                f.type in (Type.TEXT, Type.EXACT, Type.PHRASE, Type.TAG, Type.BOOL, Type.ID)
+                or f.type is Type.ENUM and not f.ordered):
+            op = "a range" if t.op == "range" else f"'{t.op}'"
+            raise self.fail(f"{f.name} cannot be compared with {op}", t.pos)
+
     def term(self, t: Term) -> Where:
         f = t.field
         if t.op == "exists":
             return self.exists(f, t.key)
-        if t.op in ("<", "<=", ">", ">=", "range") and (
-                f.type in (Type.TEXT, Type.EXACT, Type.PHRASE, Type.TAG)
-                or f.type is Type.ENUM and not f.ordered):
-            op = "a range" if t.op == "range" else f"'{t.op}'"
-            raise self.fail(f"{f.name} cannot be compared with {op}", t.pos)
+        self.check_op(t)
+        if f.source is Source.OCCURRENCE:
+            return self.has_occurrence(self.occurrence_term(t))
+        if f.source is Source.FIRST:  # every item has a first event; false: another one
+            return true() if self.boolean(t) else items.c.total_occurrences > 1
+        if f.source is Source.FLAG:
+            cond = states.flag(f.target, self.now)
+            return cond if self.boolean(t) else not_(cond)
+        if f.source is Source.LIFECYCLE:
+            assert t.value is not None
+            if t.value.any:
+                return true()
+            return or_(*(states.lifecycle(code, self.now)
+                         for code in values.enum_values(t.value, self.text, f)))
+        if f.source is Source.EVENT_TYPE:
+            assert t.value is not None
+            return states.event_type(t.value)
         if f.type is Type.TAG:
             assert t.value is not None
             return self.tag(t.key, t.value)
@@ -98,17 +148,19 @@ class _Compiler:
             return self.exists(f, None)
         if f.type is Type.DATE:
             return self.date(f, t)
-        return self.ordered(f, t)
+        return self.guard(f, self.ordered(items.c[f.target], f, t))
 
-    def ordered(self, f: Field, t: Term) -> Where:
-        """Integers and ordered names (level): =, <, <=, >, >=, ranges."""
-        col = items.c[f.target]
+    def ordered(self, col: Any, f: Field, t: Term) -> Where:
+        """Integers, ids and ordered names (level): =, <, <=, >, >=, ranges."""
         if t.op == ":" and t.value is not None:
             if f.type is Type.ENUM:
-                return col.in_(values.enum_values(t.value, self.text, f))
+                return col.in_(values.enum_values(t.value, self.text, f))  # type: ignore[no-any-return]
             if t.value.wildcard:
                 raise self.fail(f"{f.name} takes no wildcard", t.value.pos)
-            return self.guard(f, col == values.integer(t.value, self.text, f))
+            if f.type is Type.ID:
+                found = self.decode_id(t.value.text)
+                return false() if found is None else col == found
+            return col == values.integer(t.value, self.text, f)  # type: ignore[no-any-return]
 
         def one(v: Value) -> int:
             if v.wildcard:
@@ -129,11 +181,10 @@ class _Compiler:
         else:
             assert t.value is not None
             conds.append(_compare(col, t.op, one(t.value)))
-        return self.guard(f, and_(true(), *conds))
+        return and_(true(), *conds)
 
-    def date(self, f: Field, t: Term) -> Where:
+    def date_conds(self, col: Any, f: Field, t: Term) -> list[Where]:
         """Dates are spans (see search_values): each bound picks the span's start or end."""
-        col = occurrences.c.timestamp if f.source is Source.WINDOW else items.c[f.target]
 
         def span(v: Value) -> tuple[float, float]:
             if v.wildcard:
@@ -153,14 +204,55 @@ class _Compiler:
             start, end = span(t.value)
             conds += {":": [col >= start, col < end], ">": [col >= end],
                       ">=": [col >= start], "<": [col < start], "<=": [col < end]}[t.op]
+        return conds
+
+    def date(self, f: Field, t: Term) -> Where:
         if f.source is Source.WINDOW:
-            return items.c.id.in_(select(occurrences.c.item_id).where(
-                occurrences.c.project_id == self.project_id, *conds).distinct())
-        return self.guard(f, and_(*conds))
+            return self.has_occurrence(and_(*self.date_conds(occurrences.c.timestamp, f, t)))
+        return self.guard(f, and_(true(), *self.date_conds(items.c[f.target], f, t)))
 
     def guard(self, f: Field, cond: Where) -> Where:
         """A nullable column's condition made two-valued, so NOT keeps NULL rows."""
         return and_(items.c[f.target].is_not(None), cond) if f.nullable else cond
+
+    def boolean(self, t: Term) -> bool:
+        assert t.value is not None
+        word = t.value.text.lower()
+        if word in _TRUE or t.value.any:
+            return True
+        if word in _FALSE:
+            return False
+        raise self.fail(f"{t.field.name} takes true or false, not {t.value.text[:40]!r}",
+                        t.value.pos)
+
+    # ---- event-level values ---------------------------------------------------------
+
+    def has_occurrence(self, cond: Where) -> Where:
+        """Items with an occurrence meeting `cond` (a condition over occurrences)."""
+        return items.c.id.in_(select(occurrences.c.item_id).where(
+            self.in_projects(occurrences.c.project_id), cond).distinct())
+
+    def occurrence_term(self, t: Term) -> Where:
+        """A Source.OCCURRENCE term as a condition over `occurrences` (exact per event)."""
+        f = t.field
+        col = occurrences.c[f.target]
+        if t.op == "exists":
+            return col.is_not(None) if f.nullable else true()
+        self.check_op(t)
+        if f.type is Type.DATE:
+            return and_(true(), *self.date_conds(col, f, t))
+        if f.type in (Type.TEXT, Type.EXACT):
+            assert t.value is not None
+            if t.value.any:
+                return col.is_not(None) if f.nullable else true()
+            return _match(col, t.value.text, t.value.wildcard)
+        return self.ordered(col, f, t)
+
+    def first_event(self, t: Term) -> Where:
+        """A Source.FIRST term over `occurrences`: the event created its item."""
+        firsts = occurrences.c.id.in_(select(items.c.first_occurrence_id).where(
+            self.in_projects(items.c.project_id), items.c.first_occurrence_id.is_not(None)))
+        return firsts if self.boolean(t) else not_(firsts)
 
     # ---- text -----------------------------------------------------------------------
 
@@ -190,7 +282,7 @@ class _Compiler:
         if f.source is Source.VERSION:
             iv = item_versions
             return items.c.id.in_(select(iv.c.item_id).where(
-                iv.c.project_id == self.project_id, _match(iv.c.version, v.text, prefix))
+                self.in_projects(iv.c.project_id), _match(iv.c.version, v.text, prefix))
                 .distinct())
         assert f.source is Source.REFERENCE
         o = occurrences
@@ -199,13 +291,13 @@ class _Compiler:
         else:  # as sent, and as Sentry stores event ids (32 lower-case hex digits)
             forms = {v.text, v.text.lower(), v.text.lower().replace("-", "")}
             cond = o.c.uuid.in_(sorted(forms))
-        return items.c.id.in_(select(o.c.item_id).where(o.c.project_id == self.project_id,
+        return items.c.id.in_(select(o.c.item_id).where(self.in_projects(o.c.project_id),
                                                         cond).distinct())
 
     def facet(self, kind: str, cond: Where) -> Where:
         f = item_facets
         return items.c.id.in_(select(f.c.item_id).where(
-            f.c.project_id == self.project_id, f.c.kind == kind, cond).distinct())
+            self.in_projects(f.c.project_id), f.c.kind == kind, cond).distinct())
 
     def tag(self, key: str | None, v: Value) -> Where:
         """`tag.key:value` / `tag:key=value`: that pair; `tag:x`: a tag named x (or a
@@ -241,10 +333,14 @@ class _Compiler:
             return self.facet(f.target, true())
         if f.source is Source.VERSION:
             iv = item_versions
-            return items.c.id.in_(select(iv.c.item_id).where(iv.c.project_id == self.project_id)
+            return items.c.id.in_(select(iv.c.item_id).where(self.in_projects(iv.c.project_id))
                                   .distinct())
         if f.source in (Source.REFERENCE, Source.WINDOW):
             return true()  # every item has occurrences
+        if f.source is Source.OCCURRENCE:
+            return self.has_occurrence(self.occurrence_term(Term(f, "exists", 0)))
+        if f.source is not Source.COLUMN:
+            return true()  # flags, lifecycle and event type always have a value
         col = items.c[f.target]
         if not f.nullable:
             return true()

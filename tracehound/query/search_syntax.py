@@ -93,14 +93,16 @@ _EXISTENCE = ("_exists_", "_missing_", "has")
 _FIELD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
-def parse(text: str) -> Node:
-    """The filter tree of a query; SearchError for anything malformed."""
-    return _Parser(text).parse()
+def parse(text: str, catalogue: fields.Catalogue = fields.DEFAULT) -> Node:
+    """The filter tree of a query; SearchError for anything malformed. `catalogue` names
+    the fields (a surface with its own vocabulary passes its own)."""
+    return _Parser(text, catalogue).parse()
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, catalogue: fields.Catalogue = fields.DEFAULT) -> None:
         self.s = text
+        self.catalogue = catalogue
         self.i = 0
         self.depth = 0
         self.terms = 0
@@ -247,13 +249,13 @@ class _Parser:
             if name.lower() in _EXISTENCE:
                 self.i = colon + 1
                 return self.existence(name.lower(), pos)
-            found = fields.lookup(name)
+            found = self.catalogue.lookup(name)
             after = self.s[colon + 1:colon + 2]
             if found is not None:
                 self.i = colon + 1
                 return self.field_value(found, pos)
             if after and not after.isspace() and after != ")":
-                raise self.fail(f"unknown field {name[:40]!r}", pos, fields.VALID)
+                raise self.fail(f"unknown field {name[:40]!r}", pos, self.catalogue.valid)
             # `KeyError: message` pasted from a title: a word ending in ':' is text
         if dfield is not None:
             return self.field_value(dfield, pos)
@@ -276,9 +278,9 @@ class _Parser:
     def existence(self, how: str, pos: int) -> Node:
         """`_exists_:field`, `has:field` (a value is there), `_missing_:field`."""
         target = self.word(_WORD_END)
-        found = None if target.wildcard else fields.lookup(target.text)
+        found = None if target.wildcard else self.catalogue.lookup(target.text)
         if found is None:
-            raise self.fail(f"{how} needs a field name", target.pos, fields.VALID)
+            raise self.fail(f"{how} needs a field name", target.pos, self.catalogue.valid)
         self.count_term(pos)
         term = Term(found[0], "exists", pos, key=found[1])
         return Not(term, pos) if how == "_missing_" else term

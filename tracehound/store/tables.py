@@ -125,6 +125,8 @@ items = Table(
     Column("snooze_expires_at", Float, nullable=True),
     Column("last_modified_by", Id, nullable=True),
     Column("created_at", Float, nullable=False),
+    # marked important by a user (Exceptionless's "occurrences are critical")
+    Column("critical", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("project_id", "environment", "fingerprint",
                      name="uq_items_project_env_fingerprint"),
     UniqueConstraint("project_id", "counter", name="uq_items_project_counter"),

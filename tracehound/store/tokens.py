@@ -54,7 +54,7 @@ def lookup(conn: Connection, token: str) -> AccessToken | None:
         id=row.id, token=row.token, account_id=row.account_id, project_id=row.project_id,
         name=row.name, scopes=frozenset(row.scopes.split()), enabled=row.status == "enabled",
         rate_limit_window_size=row.rate_limit_window_size,
-        rate_limit_window_count=row.rate_limit_window_count,
+        rate_limit_window_count=row.rate_limit_window_count, user_id=row.user_id,
     )
 
 

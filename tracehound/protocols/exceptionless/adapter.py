@@ -17,14 +17,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracehound.protocols.base import Endpoint, FastRoutes, add_route, both_slashes
-from tracehound.protocols.exceptionless import client, cors, errors, ingest
+from tracehound.protocols.exceptionless import (
+    api_auth,
+    api_events,
+    api_organizations,
+    api_projects,
+    api_stacks,
+    api_tokens,
+    client,
+    cors,
+    errors,
+    ingest,
+)
 from tracehound.protocols.exceptionless.routing import Route
 from tracehound.services import Services
 
 PREFIX = "/api/v2/"
-# Area modules, each with routes(services) -> list[Route]. The read/admin side (auth,
-# organizations, projects, tokens, events, stacks) adds its modules here.
-AREAS: tuple[ModuleType, ...] = (ingest, client)
+# Area modules, each with routes(services) -> list[Route]. The client areas come first:
+# their fixed paths (/projects/config, /events/submit) win over the read API's {id}.
+AREAS: tuple[ModuleType, ...] = (ingest, client, api_auth, api_organizations, api_projects,
+                                  api_tokens, api_events, api_stacks)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
