@@ -79,7 +79,13 @@ def _unexpected(value: Any, name: str) -> _Invalid:
 def _text(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):  # JSON bodies hold 64-bit integers at most (orjson)
+        if abs(value) >= 2**64:
+            raise _Invalid(f"The value of '{name}' is too large a number.")
+        return str(value)
+    if isinstance(value, float):
         return orjson.dumps(value).decode()
     raise _unexpected(value, name)
 
