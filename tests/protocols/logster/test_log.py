@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from tests.support import LiveServer, ProjectInfo
+from tests.web.conftest import make_user, sign_in
 from tracehound.model.event import Event, Level, unpack_data
 from tracehound.store import codec
 from tracehound.store import tokens as token_store
@@ -294,6 +295,23 @@ def test_tostring_chain_with_inner_exception(server: LiveServer, engine: Engine,
     assert [(e.type, [f.method for f in e.frames]) for e in event.exceptions] == [
         ("System.InvalidOperationException", ["Shop.Checkout.Run()"]),
         ("System.ArgumentException", ["Shop.Cart.Add(Int32 qty)"])]
+
+
+def test_web_item_page_shows_the_frames_and_escapes_the_data(
+        server: LiveServer, engine: Engine, project: ProjectInfo) -> None:
+    xss = "<script>alert(1)</script>"
+    accepted(post(server, project.post, {
+        **_thrown(17), "Message": f"Checkout failed {xss}", "Category": xss, "User": xss,
+        "Exception": "System.InvalidOperationException: bad <img src=x onerror=alert(1)>"}))
+    (item,) = items_of(server, project)
+    user = make_user(engine, project.account_id, "ada@example.com")
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert sign_in(client, user.email, user.password).status_code == 303
+        page = client.get(f"/projects/{project.id}/items/{item['counter']}")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "Shop.Cart.Total()" in page.text and "Cart.cs" in page.text
 
 
 # --- errors ----------------------------------------------------------------------------
