@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shlex
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from tracehound.store import codec
 from tracehound.store import tokens as token_store
 from tracehound.store.tables import access_tokens
 from tracehound.store.tables import occurrences as occurrence_table
+from tracehound.web.snippets import snippets
 
 # The seed's request body, byte for byte (../shared/seeds/001_fa16407dce07d621.txt).
 SEED_BODY = b"""{
@@ -217,6 +219,22 @@ def test_form_body_of_the_browser_sample(server: LiveServer, engine: Engine,
         "message.Message": ["The Message field is required."],
         "message.Severity": ["Error converting value \"loud\" to type "
                              "'Logster.Core.Severity'. Path 'Severity'."]}
+
+
+def test_the_settings_page_snippet_posts(server: LiveServer, project: ProjectInfo) -> None:
+    """The curl command the web UI shows (docs/web-snippets.md) works as shown."""
+    (snippet,) = [s for s in snippets(server.settings.replace(public_url=server.url),
+                                      project_id=project.id, token=project.post)
+                  if s.vendor == "logster"]
+    args = shlex.split(snippet.code.replace("\\\n", " "))
+    assert args[:3] == ["curl", "-X", "POST"]
+    headers = dict(h.split(": ", 1) for flag, h in zip(args, args[1:], strict=False)
+                   if flag == "-H")
+    data = args[args.index("-d") + 1].encode()
+    r = server.http.post(args[3], content=data, headers=headers)
+    accepted(r)
+    (item,) = items_of(server, project)
+    assert (item["title"], item["level"]) == ("Hello from Logster", "error")
 
 
 @pytest.mark.parametrize("path", ["/api/log", "/API/LOG/", "/api/Log/", "/Api/lOg"])
