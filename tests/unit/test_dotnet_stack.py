@@ -58,6 +58,8 @@ from tracehound.model.dotnet_stack import (
     ("--- End of stack trace from previous location where exception was thrown ---", None),
     ("   --- End of inner exception stack trace ---", None),
     ("at home", None),
+    ("    at Array.forEach (<anonymous>)", None),  # V8, not Mono: no IL offset follows
+    ("    at Generator.next (native)", None),
     ("at least one error occurred (see inner)", None),
     ("System.Exception: boom", None),
     ("", None),

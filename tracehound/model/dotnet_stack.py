@@ -32,9 +32,13 @@ MAX_HEADER = 8192  # characters of an exception's type-and-message header
 _AT = "at|bei|à|en|em|in|в|在|場所"
 _IN = "in|dans|en|em|na|в|位置|場所"
 _LINE = "line|Zeile|ligne|línea|linha|riga|строка|行号|行"
+# Mono prints a space before the arguments, and always an IL offset after them
+# ([0x0001c] or <0x0002b>): the space is taken only then, so that V8's
+# "at Array.forEach (<anonymous>)" is not read as a .NET frame.
 _FRAME = re.compile(
-    rf"^\s*(?:{_AT})\s+(?P<name>[^\s(]+?)\s?(?P<args>\([^()]*\))"
-    r"(?:\s+[\[<]0x[0-9a-fA-F]{1,16}[\]>])?"  # Mono's IL offset: [0x0001c] or <0x0002b>
+    rf"^\s*(?:{_AT})\s+(?P<name>[^\s(]+?)"
+    r"(?:(?P<args>\([^()]*\))|\s(?P<mono>\([^()]*\))(?=\s+[\[<]0x))"
+    r"(?:\s+[\[<]0x[0-9a-fA-F]{1,16}[\]>])?"
     rf"(?:\s+(?:{_IN})\s+(?P<file>.+?):(?:(?:{_LINE})\s?)?(?P<line>\d{{1,9}}))?\s*$")
 INNER_END = "--- End of inner exception stack trace ---"
 # the runtime's placeholders for a file it does not know (Mono)
@@ -86,7 +90,8 @@ def parse_frame(line: str) -> DotnetFrame | None:
     lineno = int(match.group("line")) if match.group("line") else None
     if _NO_FILE.match(filename):
         filename, lineno = "", None
-    return DotnetFrame(method=name + match.group("args"), declaring_type=_declaring_type(name),
+    args = match.group("args") or match.group("mono")
+    return DotnetFrame(method=name + args, declaring_type=_declaring_type(name),
                        filename=filename, lineno=lineno or None)
 
 
