@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tracehound.protocols.base import Adapter
 from tracehound.protocols.exceptionless import ExceptionlessAdapter
+from tracehound.protocols.logster import LogsterAdapter
 from tracehound.protocols.rollbar import RollbarAdapter
 from tracehound.protocols.sentry import SentryAdapter
 
@@ -12,4 +13,5 @@ ADAPTERS: tuple[Adapter, ...] = (
     RollbarAdapter(),
     SentryAdapter(),
     ExceptionlessAdapter(),
+    LogsterAdapter(),
 )

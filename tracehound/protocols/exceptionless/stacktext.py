@@ -4,7 +4,8 @@ Two clients send text instead of Exceptionless's structured `@error`:
 - the `exceptionless` PyPI package sends Python's whole `traceback.format_exception()`
   output under `@stack` (exceptionless-api.md §15.3);
 - `@simple_error.stack_trace` is a JavaScript (V8 `at …`, Firefox/Safari `fn@url:l:c`)
-  or .NET (`at Ns.Type.Method() in file:line n`) stack as the runtime printed it.
+  or .NET (`at Ns.Type.Method() in file:line n`) stack as the runtime printed it. .NET
+  lines are read by `tracehound.model.dotnet_stack`, which the Logster adapter shares.
 
 Bounded: at most MAX_LINES lines of MAX_LINE characters are looked at, so a hostile
 megabyte of text costs linear time (every pattern is anchored on one short line).
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from tracehound.model import dotnet_stack
 
 MAX_LINES = 2000
 MAX_LINE = 2000
@@ -47,8 +50,6 @@ _PY_CARETS = re.compile(r"^\s*[\^~]+\s*$")
 _V8 = re.compile(r"^\s*at (?:(.+?) \()?(.+?):(\d{1,9})(?::(\d{1,9}))?\)?\s*$")
 # Firefox / Safari: "fn@file:1:2", "@file:1:2"
 _GECKO = re.compile(r"^\s*([^@\s]*)@(.+?):(\d{1,9})(?::(\d{1,9}))?\s*$")
-# .NET: "   at Ns.Type.Method(Args) in C:\\file.cs:line 42" (the "in" part is optional)
-_DOTNET = re.compile(r"^\s*at ([^\s(]+(?:\([^)]*\))?)(?: in (.+):line (\d{1,9}))?\s*$")
 
 
 def _lines(text: str) -> list[str]:
@@ -116,9 +117,9 @@ def _frame_from_line(line: str) -> TextFrame | None:
     if match:
         return TextFrame(match.group(2), _int(match.group(3)), match.group(1),
                          colno=_int(match.group(4)))
-    match = _DOTNET.match(line)
-    if match:
-        return TextFrame(match.group(2) or "", _int(match.group(3)), match.group(1))
+    dotnet = dotnet_stack.parse_frame(line)
+    if dotnet is not None:
+        return TextFrame(dotnet.filename, dotnet.lineno, dotnet.method)
     return None
 
 
