@@ -4,6 +4,7 @@ folder plus one line in ADAPTERS."""
 from __future__ import annotations
 
 from tracehound.protocols.base import Adapter
+from tracehound.protocols.bugsnag import BugsnagAdapter
 from tracehound.protocols.exceptionless import ExceptionlessAdapter
 from tracehound.protocols.rollbar import RollbarAdapter
 from tracehound.protocols.sentry import SentryAdapter
@@ -12,4 +13,5 @@ ADAPTERS: tuple[Adapter, ...] = (
     RollbarAdapter(),
     SentryAdapter(),
     ExceptionlessAdapter(),
+    BugsnagAdapter(),
 )
