@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracehound.protocols.base import Endpoint, FastRoutes, add_route, both_slashes
-from tracehound.protocols.bugsnag import cors, errors
+from tracehound.protocols.bugsnag import cors, errors, notify
 from tracehound.protocols.bugsnag.routing import Route
 from tracehound.services import Services
 
@@ -39,7 +39,7 @@ API = "/bugsnag/api"  # the Data Access API's base URL path (api.bugsnag.com's r
 ROOT_PATHS = ("/notify", "/sessions")
 # Area modules, each with routes(services) -> list[Route]: notify (events and sessions),
 # then the Data Access API's modules.
-AREAS: tuple[ModuleType, ...] = ()
+AREAS: tuple[ModuleType, ...] = (notify,)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -91,13 +91,19 @@ class BugsnagAdapter:
         for path in ROOT_PATHS:
             for p in both_slashes(path):
                 routes.exact[("OPTIONS", p)] = _preflight
+        routes.exact[("OPTIONS", "/")] = _preflight  # POST / (notify.ROOT) from a browser
         routes.patterns.append((re.compile("^" + re.escape(PREFIX)), {"OPTIONS": _preflight}))
         return routes
 
     def router(self, services: Services) -> APIRouter:
         r = APIRouter(tags=["bugsnag"])
         for route in self._routes(services):
-            add_route(r, route.path, route.endpoint, [route.method], summary=route.summary)
+            if route.path == "/":  # notify.ROOT: no bare form to add
+                r.add_api_route("/", route.endpoint, methods=[route.method],
+                                summary=route.summary)
+            else:
+                add_route(r, route.path, route.endpoint, [route.method],
+                          summary=route.summary)
         return r
 
 
