@@ -222,7 +222,9 @@ def client_time(event: dict[str, Any], received_at: float,
     happened = parse_time(_object(event.get("device")).get("time"))
     if happened is None:
         return None
-    return happened + (received_at - sent_at) if sent_at is not None else happened
+    if sent_at is not None:
+        happened += received_at - sent_at
+    return happened if happened > 0 else None
 
 
 def _stored(event: dict[str, Any], envelope: dict[str, Any],
