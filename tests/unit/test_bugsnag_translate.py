@@ -137,6 +137,17 @@ def test_no_exceptions_is_a_labelled_event() -> None:
     assert [(e.type, e.message) for e in classless.exceptions] == [("Error", "boom")]
 
 
+def test_what_cannot_be_encoded_is_dropped_with_a_note() -> None:
+    deep: Any = 1
+    for _ in range(2000):
+        deep = {"a": deep}
+    nested = tr({"exceptions": [{"errorClass": "E"}], "context": "c", "metaData": deep})
+    assert "metaData" not in unpack_data(nested.data) and nested.context == "c"
+    assert nested.notes[-1].path == "payload"
+    huge = tr({"exceptions": -2**63 - 1, "context": "c", "x": 2**70})
+    assert unpack_data(huge.data) == {"context": "c"}
+
+
 def test_session_count() -> None:
     assert session_count({"sessionCounts": [{"sessionsStarted": 3}, {"sessionsStarted": 2},
                                             {"sessionsStarted": -1}, {"sessionsStarted": True},

@@ -17,12 +17,13 @@ from typing import Any
 import brotli
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from tests.support import LiveServer, ProjectInfo
 from tracehound.model.event import Event, Level, unpack_data
 from tracehound.store import codec
 from tracehound.store import tokens as token_store
+from tracehound.store.tables import access_tokens
 from tracehound.store.tables import occurrences as occurrence_table
 
 NOTIFIER = {"name": "Python Bugsnag Notifier", "version": "4.9.2",
@@ -340,6 +341,23 @@ def test_keys_that_are_not_notifier_keys_are_401(server: LiveServer, engine: Eng
     # a bad header key is refused even when the body's key is good: the header wins
     error(send(server, "nope", {**body, "apiKey": project.post}), 401, "Invalid API key")
     assert items_of(server, project) == []
+
+
+def test_rate_limit_is_429_with_retry_after(server: LiveServer, engine: Engine,
+                                            project: ProjectInfo) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(access_tokens).where(access_tokens.c.token == project.post)
+                     .values(rate_limit_window_size=60, rate_limit_window_count=2))
+    ok(send(server, project.post, payload(PY_EVENT)))
+    ok(send(server, project.post, payload(PY_EVENT)))
+    refused = send(server, project.post, payload(PY_EVENT))
+    error(refused, 429, "Rate limit")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["access-control-allow-origin"] == "*"
+    # sessions are not rate limited: they store nothing
+    r = send(server, project.post, {"sessionCounts": [{"sessionsStarted": 1}]}, path="/sessions")
+    assert r.status_code == 202
+    assert items_of(server, project)[0]["total_occurrences"] == 2
 
 
 def test_another_projects_key_reports_to_that_project(server: LiveServer,

@@ -244,7 +244,7 @@ def _stored(event: dict[str, Any], envelope: dict[str, Any],
         return pack_data(stored)
     except (RecursionError, OverflowError):
         pass
-    # nesting past the encoder's depth: keep what is flat enough to read
+    # nesting past the encoder's depth: drop the deepest parts first
     for what in ("metaData", "breadcrumbs", "request", "user", "device", "app"):
         stored.pop(what, None)
         try:
@@ -253,8 +253,10 @@ def _stored(event: dict[str, Any], envelope: dict[str, Any],
             continue
         notes.append(NormalizationNote("payload", "dropped", "nested too deeply"))
         return packed
+    # integers past 64 bits outside those keys (never from a JSON body: orjson reads
+    # them as floats)
     notes.append(NormalizationNote("payload", "dropped", "could not be encoded"))
-    return pack_data({k: v for k, v in stored.items() if isinstance(v, (str, int, bool))})
+    return pack_data({k: v for k, v in stored.items() if isinstance(v, str)})
 
 
 def translate(event: Any, envelope: Any = None, *, project_id: int, received_at: float,
