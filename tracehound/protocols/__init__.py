@@ -4,6 +4,7 @@ folder plus one line in ADAPTERS."""
 from __future__ import annotations
 
 from tracehound.protocols.base import Adapter
+from tracehound.protocols.bugsnag import BugsnagAdapter
 from tracehound.protocols.exceptionless import ExceptionlessAdapter
 from tracehound.protocols.logster import LogsterAdapter
 from tracehound.protocols.rollbar import RollbarAdapter
@@ -14,4 +15,5 @@ ADAPTERS: tuple[Adapter, ...] = (
     SentryAdapter(),
     ExceptionlessAdapter(),
     LogsterAdapter(),
+    BugsnagAdapter(),
 )

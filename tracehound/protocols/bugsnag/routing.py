@@ -1,0 +1,45 @@
+"""How each area of the Bugsnag adapter hands its routes to the adapter.
+
+An area module (notify.py, and the Data Access API's modules) has `routes(services)`
+returning Route tuples; the adapter registers each path with and without its trailing
+slash and wraps the endpoint so errors come out as `{"errors": [...]}` and every answer
+carries the CORS headers. Endpoints are async; do database work with
+`await in_thread(fn, ...)` so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from tracehound.protocols.base import Endpoint
+
+in_thread = run_in_threadpool
+
+
+class Route(NamedTuple):
+    method: str  # GET, POST, PATCH, DELETE
+    path: str  # e.g. "/bugsnag/api/projects/{project_id}/errors"
+    endpoint: Endpoint
+    summary: str
+    # served by the ingest fast path ahead of FastAPI's routing (notifier traffic only);
+    # the endpoint still reads its parameters from request.path_params
+    hot: bool = False
+
+
+def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer (Data Access API bodies are bare objects or arrays)."""
+    return Response(orjson.dumps(body), status_code=status, headers=headers,
+                    media_type="application/json; charset=utf-8")
+
+
+def text(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body.encode(), status_code=status, headers=headers,
+                    media_type="text/plain; charset=utf-8")
+
+
+def empty(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+    return Response(b"", status_code=status, headers=headers)
