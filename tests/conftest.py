@@ -1,16 +1,24 @@
 """Fixtures: a real database per test (SQLite, and PostgreSQL when
 TRACEHOUND_TEST_DATABASE_URL is set), the real app on a real port, projects and tokens.
+
+The migrations run once per session and backend, on a template; each test's `engine`
+starts from a copy of it: the SQLite file copied, or on PostgreSQL the statements the
+migrations executed, replayed in the test's new schema. Migrating every test's database
+took 0.1 s of its set-up on SQLite and 0.25-0.4 s on PostgreSQL (replaying: 0.05 s).
+The server still runs the migrations at start-up, as always: a no-op on a copy at head.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
 from tests.support import LiveServer, ProjectInfo, make_project, start_server
@@ -29,14 +37,95 @@ def _pg_schema_url(schema: str) -> str:
     return str(url.update_query_dict({"options": f"-csearch_path={schema}"}))
 
 
+def _pg_schema_of(url: str) -> str:
+    options = make_url(url).query["options"]
+    assert isinstance(options, str) and options.startswith("-csearch_path="), url
+    return options.removeprefix("-csearch_path=")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """One connection pool for creating, filling and dropping the tests' schemas."""
+    admin = build_engine(_pg_schema_url("public"))
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, closed with its WAL checkpointed into it."""
+    path = tmp_path_factory.mktemp("template") / "tracehound.sqlite3"
+    eng = build_engine(f"sqlite:///{path}")
+    migrate.upgrade(eng)
+    with eng.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()  # the last connection is closed: SQLite removes the -wal and -shm files
+    return path
+
+
+Statement = tuple[str, Any]
+
+
+@pytest.fixture(scope="session")
+def pg_migration_sql(pg_admin: Engine) -> list[Statement]:
+    """Every statement the migrations execute on an empty PostgreSQL schema, in order,
+    recorded while migrating a template schema (dropped afterwards). They name no schema
+    (the migrations rely on the search_path), so replayed in another schema they build
+    the same store there, whatever branch a migration took (e.g. pg_trgm present)."""
+    schema = "th_tmpl_" + secrets.token_hex(6)
+    with pg_admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    recorded: list[Statement] = []
+    eng = build_engine(_pg_schema_url(schema))
+
+    @event.listens_for(eng, "before_cursor_execute")
+    def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                executemany: bool) -> None:
+        assert not executemany, statement
+        recorded.append((statement, parameters or None))
+
+    try:
+        migrate.upgrade(eng)
+    finally:
+        eng.dispose()
+        with pg_admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    assert any("alembic_version" in s for s, _ in recorded), recorded
+    return recorded
+
+
+def copy_migrated_template(request: pytest.FixtureRequest, url: str) -> None:
+    """Give the new, empty database at `url` the session template's migrated schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = Path(str(parsed.database))
+        assert not target.exists(), f"{target} is not a new database"
+        shutil.copyfile(template, target)
+        return
+    statements: list[Statement] = request.getfixturevalue("pg_migration_sql")
+    admin: Engine = request.getfixturevalue("pg_admin")
+    raw = admin.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(f"SET LOCAL search_path TO {_pg_schema_of(url)}")
+        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
+        assert cur.fetchone() == (0,), f"{url} is not a new, empty schema"
+        for statement, parameters in statements:
+            cur.execute(statement, parameters)
+        raw.commit()
+    finally:
+        raw.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a new PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'tracehound.sqlite3'}"
         return
+    admin: Engine = request.getfixturevalue("pg_admin")
     schema = "th_" + secrets.token_hex(6)
-    admin = build_engine(_pg_schema_url("public"))
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
@@ -44,7 +133,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -54,9 +142,10 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
+def engine(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The test's database, migrated: a copy of the session's template."""
+    copy_migrated_template(request, settings.resolved_database_url)
     eng = build_engine(settings.resolved_database_url)
-    migrate.upgrade(eng)
     yield eng
     eng.dispose()
 
