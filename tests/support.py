@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -88,13 +89,37 @@ def wait_queue_empty(client: httpx.Client, url: str, timeout: float = 20.0) -> N
     raise AssertionError("the ingest queue did not drain in time")
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, quicker to stop (0.15 s saved per test, ~900 tests): it looks at
+    `should_exit` every 10 ms instead of every 100 ms, and when no connection or task is
+    left it skips the 100 ms uvicorn grants open connections to wind down. The shutdown
+    itself is uvicorn's: listening sockets closed, then the app's lifespan shutdown."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            await asyncio.sleep(0.01)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets or self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 @contextmanager
 def start_server(settings: Settings) -> Iterator[LiveServer]:
     port = free_port()
     app = create_app(settings.replace(port=port))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
