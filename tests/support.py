@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +21,10 @@ from tracehound.app import create_app
 from tracehound.config import Settings
 from tracehound.store import projects
 from tracehound.store.db import writer
+
+# httpx builds a TLS context for every client it makes (loading the CA bundle: 50 ms);
+# the test clients speak plain HTTP to 127.0.0.1, so they share this one.
+TLS = ssl.create_default_context()
 
 
 def free_port() -> int:
@@ -88,13 +95,63 @@ def wait_queue_empty(client: httpx.Client, url: str, timeout: float = 20.0) -> N
     raise AssertionError("the ingest queue did not drain in time")
 
 
+class _GcPace:
+    """The app's start-up runs a full gc.collect() then gc.freeze()
+    (gc_policy.settle_after_startup), its stop gc.unfreeze(). In this process a full
+    collection scans everything pytest and the earlier tests hold (0.12+ s, every test).
+    Frozen before the start, those objects are skipped; the garbage the stopped apps
+    leave is then collected every EVERY-th stop instead (without it, memory grew 1.6 MB
+    per test)."""
+
+    EVERY = 10
+
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def before_start(self) -> None:
+        gc.freeze()
+
+    def after_stop(self) -> None:
+        self.stops += 1
+        if self.stops % self.EVERY == 0:
+            gc.collect()
+
+
+_gc = _GcPace()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, quicker to stop (0.15 s saved per test, ~900 tests): it looks at
+    `should_exit` every 10 ms instead of every 100 ms, and when no connection or task is
+    left it skips the 100 ms uvicorn grants open connections to wind down. The shutdown
+    itself is uvicorn's: listening sockets closed, then the app's lifespan shutdown."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            await asyncio.sleep(0.01)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets or self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 @contextmanager
 def start_server(settings: Settings) -> Iterator[LiveServer]:
     port = free_port()
     app = create_app(settings.replace(port=port))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+    server = _Server(config)
+    _gc.before_start()
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -102,10 +159,11 @@ def start_server(settings: Settings) -> Iterator[LiveServer]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
-    client = httpx.Client(timeout=30)
+    client = httpx.Client(timeout=30, verify=TLS)
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", settings, client)
     finally:
         client.close()
         server.should_exit = True
         thread.join(timeout=30)
+        _gc.after_stop()
