@@ -79,6 +79,20 @@ def requeue(conn: Connection, ids: list[int]) -> list[int]:
     return [int(r.id) for r in rows]
 
 
+def requeue_through(conn: Connection, last_id: int, limit: int) -> list[int]:
+    """Requeue the oldest `limit` dead letters whose id is at most `last_id` (`--all`
+    stops at the newest id it saw first: an event that fails again comes back with a
+    new id instead of going round for ever)."""
+    d = dead_letters.c
+    ids = list(conn.execute(select(d.id).where(d.id <= last_id).order_by(d.id)
+                            .limit(limit)).scalars())
+    return requeue(conn, ids)
+
+
+def newest_id(conn: Connection) -> int | None:
+    return conn.execute(select(func.max(dead_letters.c.id))).scalar()
+
+
 def purge(conn: Connection, dead_id: int) -> bool:
     """Delete one dead letter for good; False when there is none with that id."""
     result = conn.execute(delete(dead_letters).where(dead_letters.c.id == dead_id))
