@@ -7,7 +7,7 @@ queue row again with SKIP LOCKED (the failed batch's locks went with its rollbac
 a second worker that claimed the same rows meanwhile digests each event at most once
 between them; on SQLite the transaction holds the write lock. An event that fails
 alone is moved from ingest_queue to dead_letters in one more transaction, then logged
-once at error level.
+once at error level (with its traceback: it may be a digest bug that data triggers).
 
 Per event rather than by halving: simpler, and this path runs only after a failure (a
 500-event batch with one bad event costs ~1,000 short transactions, about a second).
@@ -99,7 +99,7 @@ def bury(engine: Engine, queue_id: int, exc: BaseException) -> None:
         dead_id, project_id = moved
         _log.error("queued event %d of project %d could not be digested and was moved "
                    "to dead letter %d: %s: %s", queue_id, project_id, dead_id, error_class,
-                   (message.splitlines() or [""])[0][:300])
+                   (message.splitlines() or [""])[0][:300], exc_info=exc)
 
 
 def _canary(engine: Engine) -> None:

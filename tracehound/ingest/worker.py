@@ -72,6 +72,7 @@ def run_once(engine: Engine, batch_size: int,
     batch's events are digested one by one and those that fail alone set aside.
     """
     claimed: list[Claimed] | None = None
+    failure: Exception | None = None  # handled outside `except`: no chained tracebacks
     if db.is_postgresql(engine):
         try:
             with engine.begin() as conn:
@@ -83,7 +84,7 @@ def run_once(engine: Engine, batch_size: int,
         except Exception as exc:
             if claimed is None:
                 raise
-            return _after_failure(engine, claimed, exc, facet_cache)
+            failure = exc
     else:
         with engine.connect() as conn:
             rows = queue.claim(conn, batch_size)
@@ -95,7 +96,9 @@ def run_once(engine: Engine, batch_size: int,
             with db.writer(engine).begin() as conn:
                 result = _digest(conn, claimed, facet_cache)
         except Exception as exc:
-            return _after_failure(engine, claimed, exc, facet_cache)
+            failure = exc
+    if failure is not None:
+        return _after_failure(engine, claimed, failure, facet_cache)
     if facet_cache is not None:  # committed: from now on these rows exist
         facet_cache.remember(result.facets)
     _bury_unreadable(engine, claimed)
