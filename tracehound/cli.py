@@ -18,6 +18,9 @@ app = typer.Typer(help="Tracehound: self-hosted error tracking.", no_args_is_hel
                   add_completion=False)
 project_app = typer.Typer(help="Manage projects.", no_args_is_help=True)
 app.add_typer(project_app, name="project")
+dead_app = typer.Typer(help="Events the digest could not store, set aside: list, requeue, "
+                       "purge (docs/dead-letters.md).", no_args_is_help=True)
+app.add_typer(dead_app, name="dead-letters")
 
 DataDir = Annotated[str | None, typer.Option(
     "--data-dir", help=f"Directory of the embedded SQLite database [default: {DEFAULT_DATA_DIR}; "
@@ -216,6 +219,106 @@ def migrate_cmd(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     """Bring the database schema up to date (serve and worker also do it on start)."""
     _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
     typer.echo("schema is up to date")
+
+
+DeadLetterId = Annotated[int, typer.Option(
+    "--id", min=1, max=2**63 - 1, help="A dead letter's id (from `dead-letters list`).")]
+
+
+def _printable(text: str) -> str:
+    """For a terminal: an error message may quote event data (escape sequences...)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+@dead_app.command("list")
+def dead_letters_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=100_000,
+                                       help="Show at most this many, oldest first.")] = 100,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The events set aside, oldest first: id, project, received, attempts, error."""
+    from datetime import UTC, datetime
+
+    from tracehound.store import dead_letters
+
+    engine = _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
+    with engine.connect() as conn:
+        total = dead_letters.count(conn)
+        rows = dead_letters.oldest(conn, limit)
+
+    def iso(ts: float) -> str:
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+    if as_json:
+        _print({"total": total, "dead_letters": [
+            {"id": d.id, "project_id": d.project_id, "received_at": iso(d.received_at),
+             "failed_at": iso(d.failed_at), "attempts": d.attempts,
+             "error_class": d.error_class, "error": d.error} for d in rows]})
+        return
+    typer.echo(f"{total} dead letter(s)" + (f", the oldest {len(rows)}:" if rows else ""))
+    for d in rows:
+        first = (d.error.splitlines() or [""])[0][:200]
+        typer.echo(f"  {d.id:>6}  project {d.project_id:<6}  received {iso(d.received_at)}"
+                   f"  attempts {d.attempts}  {_printable(d.error_class)}: "
+                   f"{_printable(first)}")
+
+
+@dead_app.command("requeue")
+def dead_letters_requeue(
+    ids: Annotated[list[int] | None, typer.Option(
+        "--id", min=1, max=2**63 - 1,
+        help="A dead letter's id (from `dead-letters list`); repeat for more.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move dead letters back into the ingest queue (e.g. after an upgrade fixed them)."""
+    # the worker digests them again and sets aside again what still fails
+    from tracehound.store import dead_letters
+    from tracehound.store.db import writer
+
+    if bool(ids) == every:
+        raise typer.BadParameter("give --id N (repeatable) or --all, not both")
+    engine = _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
+    moved: list[int] = []
+    if every:
+        with engine.connect() as conn:
+            last = dead_letters.newest_id(conn)
+        while last is not None:  # chunks, each its own short transaction
+            with writer(engine).begin() as conn:
+                chunk = dead_letters.requeue_through(conn, last, 500)
+            if not chunk:
+                break
+            moved += chunk
+    else:
+        with writer(engine).begin() as conn:
+            moved = dead_letters.requeue(conn, sorted(set(ids or [])))
+    missing = sorted(set(ids or []) - set(moved))
+    _print({"requeued": len(moved), "ids": moved, "not_found": missing})
+    if missing:
+        typer.echo(f"error: no dead letter with id {', '.join(map(str, missing))}", err=True)
+        raise typer.Exit(1)
+
+
+@dead_app.command("purge")
+def dead_letters_purge(
+    dead_id: DeadLetterId,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Delete one dead letter for good: its event is lost (requeue what may be fixed)."""
+    from tracehound.store import dead_letters
+    from tracehound.store.db import writer
+
+    engine = _migrated_engine(_settings(data_dir=data_dir, database_url=database_url))
+    with writer(engine).begin() as conn:
+        purged = dead_letters.purge(conn, dead_id)
+    _print({"purged": purged, "id": dead_id})
+    if not purged:
+        typer.echo(f"error: no dead letter with id {dead_id}", err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -36,7 +36,8 @@ def cli_md() -> str:
     parts = ["# Command line", "",
              "Generated from `tracehound/cli.py` by `tests/architecture/test_docs.py`.", ""]
     commands = [[], ["init"], ["project"], ["project", "create"], ["serve"], ["worker"],
-                ["migrate"]]
+                ["migrate"], ["dead-letters"], ["dead-letters", "list"],
+                ["dead-letters", "requeue"], ["dead-letters", "purge"]]
     for cmd in commands:
         result = runner.invoke(app, [*cmd, "--help"], env={"COLUMNS": "100",
                                                           "TERM": "dumb", "NO_COLOR": "1"})

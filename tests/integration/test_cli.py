@@ -86,7 +86,9 @@ def test_env_vars_mirror_flags(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("cmd", [[], ["init"], ["project"], ["project", "create"], ["serve"],
-                                 ["worker"], ["migrate"]])
+                                 ["worker"], ["migrate"], ["dead-letters"],
+                                 ["dead-letters", "list"], ["dead-letters", "requeue"],
+                                 ["dead-letters", "purge"]])
 def test_every_command_has_help(cmd: list[str]) -> None:
     r = run(*cmd, "--help")
     assert r.returncode == 0 and "Usage" in r.stdout

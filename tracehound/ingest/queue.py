@@ -148,6 +148,16 @@ def claim(conn: Connection, limit: int) -> list[tuple[int, bytes]]:
     return [(r.id, r.event) for r in conn.execute(stmt)]
 
 
+def hold(conn: Connection, queue_id: int) -> bool:
+    """Is this event still queued and now ours to digest? On PostgreSQL the row stays
+    locked until the caller's transaction ends (False when another worker holds it);
+    on SQLite the caller holds the write lock already."""
+    stmt = select(ingest_queue.c.id).where(ingest_queue.c.id == queue_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return conn.execute(stmt).first() is not None
+
+
 def remove(conn: Connection, ids: list[int]) -> None:
     if ids:
         conn.execute(delete(ingest_queue).where(ingest_queue.c.id.in_(ids)))

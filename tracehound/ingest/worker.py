@@ -4,6 +4,10 @@ Runs as a thread inside `serve` or as `tracehound worker` processes. On PostgreS
 claim, digest and delete share one transaction (rows locked with SKIP LOCKED). On
 SQLite the queue is read outside the write transaction and the CPU-bound preparation
 happens before BEGIN IMMEDIATE, so the write lock is held only for the SQL.
+
+A failed batch is retried after a backoff when the failure is transient, and otherwise
+digested event by event, the events that fail alone set aside as dead letters
+(failures.py, isolate.py): one bad event never stalls the queue.
 """
 
 from __future__ import annotations
@@ -11,54 +15,94 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from tracehound import log
-from tracehound.ingest import digest, queue
-from tracehound.ingest.digest import DigestResult, Prepared
+from tracehound.ingest import digest, failures, isolate, queue
+from tracehound.ingest.digest import DigestResult
 from tracehound.ingest.facets import FacetCache
+from tracehound.ingest.isolate import Claimed
 from tracehound.ingest.person_jobs import PersonJobs
 from tracehound.store import counts, db
 
 _log = log.get("worker")
 
 
-def _prepare_all(claimed: list[tuple[int, bytes]]) -> tuple[list[Prepared], list[int]]:
-    prepared: list[Prepared] = []
-    for qid, blob in claimed:
+def _prepare_all(rows: list[tuple[int, bytes]]) -> list[Claimed]:
+    claimed: list[Claimed] = []
+    for qid, blob in rows:
         try:
-            prepared.append(digest.prepare(blob))
-        except Exception:  # a row we cannot read must not block the queue forever
-            _log.exception("dropping unreadable queued event %s", qid)
-    return prepared, [qid for qid, _ in claimed]
+            claimed.append((qid, digest.prepare(blob)))
+        except Exception as exc:  # unreadable: set aside after the batch, never retried
+            claimed.append((qid, exc))
+    return claimed
+
+
+def _digest(conn: Connection, claimed: list[Claimed],
+            facet_cache: FacetCache | None) -> DigestResult:
+    """The batch, in the caller's transaction: store it and take it off the queue."""
+    ready = [(qid, p) for qid, p in claimed if not isinstance(p, Exception)]
+    result = digest.apply(conn, [p for _, p in ready], facet_cache)
+    queue.remove(conn, [qid for qid, _ in ready])
+    return result
+
+
+def _bury_unreadable(engine: Engine, claimed: list[Claimed]) -> None:
+    for qid, p in claimed:
+        if isinstance(p, Exception):
+            isolate.bury(engine, qid, p)
+
+
+def _after_failure(engine: Engine, claimed: list[Claimed], exc: Exception,
+                   facet_cache: FacetCache | None) -> tuple[int, DigestResult]:
+    """A batch failed: retry it later as it is (transient), or digest it one by one."""
+    if failures.is_transient(exc):
+        raise exc
+    _log.warning("a digest batch of %d events failed (%s); digesting them one by one",
+                 len(claimed), failures.describe(exc)[0])
+    return len(claimed), isolate.digest_one_by_one(engine, claimed, facet_cache)
 
 
 def run_once(engine: Engine, batch_size: int,
              facet_cache: FacetCache | None = None) -> tuple[int, DigestResult]:
-    """Digest at most one batch; (queued events taken, what was stored)."""
+    """Digest at most one batch; (queued events taken, what was stored).
+
+    Raises when the batch failed for a transient reason (ingest/failures.py): it stays
+    queued for the caller to retry after a pause. Any other failure does not raise: the
+    batch's events are digested one by one and those that fail alone set aside.
+    """
+    claimed: list[Claimed] | None = None
+    failure: Exception | None = None  # handled outside `except`: no chained tracebacks
     if db.is_postgresql(engine):
-        with engine.begin() as conn:
-            claimed = queue.claim(conn, batch_size)
-            if not claimed:
-                return 0, DigestResult()
-            prepared, ids = _prepare_all(claimed)
-            result = digest.apply(conn, prepared, facet_cache)
-            queue.remove(conn, ids)
-        if facet_cache is not None:  # committed: from now on these rows exist
-            facet_cache.remember(result.facets)
-        return len(ids), result
-    with engine.connect() as conn:
-        claimed = queue.claim(conn, batch_size)
-        conn.rollback()
-    if not claimed:
-        return 0, DigestResult()
-    prepared, ids = _prepare_all(claimed)
-    with db.writer(engine).begin() as conn:
-        result = digest.apply(conn, prepared, facet_cache)
-        queue.remove(conn, ids)
-    if facet_cache is not None:
+        try:
+            with engine.begin() as conn:
+                rows = queue.claim(conn, batch_size)
+                if not rows:
+                    return 0, DigestResult()
+                claimed = _prepare_all(rows)
+                result = _digest(conn, claimed, facet_cache)
+        except Exception as exc:
+            if claimed is None:
+                raise
+            failure = exc
+    else:
+        with engine.connect() as conn:
+            rows = queue.claim(conn, batch_size)
+            conn.rollback()
+        if not rows:
+            return 0, DigestResult()
+        claimed = _prepare_all(rows)
+        try:
+            with db.writer(engine).begin() as conn:
+                result = _digest(conn, claimed, facet_cache)
+        except Exception as exc:
+            failure = exc
+    if failure is not None:
+        return _after_failure(engine, claimed, failure, facet_cache)
+    if facet_cache is not None:  # committed: from now on these rows exist
         facet_cache.remember(result.facets)
-    return len(ids), result
+    _bury_unreadable(engine, claimed)
+    return len(claimed), result
 
 
 class Worker:

@@ -21,6 +21,11 @@ def first_account_id(conn: Connection) -> int | None:
     return conn.execute(select(accounts.c.id).order_by(accounts.c.id).limit(1)).scalar()
 
 
+def first_project_id(conn: Connection) -> int | None:
+    """The lowest project id, deleted or not; None when there is no project."""
+    return conn.execute(select(projects.c.id).order_by(projects.c.id).limit(1)).scalar()
+
+
 def create_project(conn: Connection, account_id: int, name: str) -> tuple[Project, dict[str, str]]:
     """A project with one access token per scope (Rollbar's default set)."""
     project_id = int(conn.execute(

@@ -85,6 +85,25 @@ ingest_queue = Table(
     Column("project_id", Id, nullable=False),
     Column("received_at", Float, nullable=False),
     Column("event", LargeBinary, nullable=False),  # model.event.encode()
+    # times this event was dead-lettered before and requeued (ingest/isolate.py)
+    Column("attempts", Integer, nullable=False, server_default="0"),
+)
+
+# Queued events the digest could not store even on their own, set aside so the rest of
+# the queue goes on (ingest/isolate.py). Kept as queued, until an operator requeues or
+# purges them (`tracehound dead-letters`).
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Id, primary_key=True),
+    Column("project_id", Id, nullable=False),  # no foreign key: the project may be gone
+    Column("received_at", Float, nullable=False),
+    Column("event", LargeBinary, nullable=False),  # the queued blob, byte for byte
+    Column("error_class", Str(255), nullable=False),
+    Column("error", LongText, nullable=False),  # the message, truncated
+    Column("failed_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False),  # failed alone this many times
+    # count(*) for /health reads this index, not the blobs
+    Index("ix_dead_letters_project_id", "project_id"),
 )
 
 # Made by migrations only, on one dialect: autogenerate must not offer to drop them.
