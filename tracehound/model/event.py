@@ -127,9 +127,29 @@ _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Event)
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what msgpack can carry
+
+
 def pack_data(payload: Any) -> msgspec.Raw:
-    """Encode a vendor payload for Event.data; RecursionError if absurdly deep."""
-    return msgspec.Raw(_encoder.encode(payload))
+    """Encode a vendor payload for Event.data; RecursionError if absurdly deep.
+
+    Integers msgpack cannot carry (past 64 bits: JSON allows them, and form or XML
+    values parsed as numbers can be anything) are kept as their decimal text."""
+    try:
+        return msgspec.Raw(_encoder.encode(payload))
+    except OverflowError:
+        return msgspec.Raw(_encoder.encode(_big_ints_as_text(payload)))
+
+
+def _big_ints_as_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and not _INT_MIN <= value <= _INT_MAX:
+        return str(value)
+    if isinstance(value, dict):
+        return {_big_ints_as_text(k): _big_ints_as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_big_ints_as_text(v) for v in value]
+    return value
 
 
 def unpack_data(raw: msgspec.Raw) -> Any:
