@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import threading
 import time
@@ -89,6 +90,31 @@ def wait_queue_empty(client: httpx.Client, url: str, timeout: float = 20.0) -> N
     raise AssertionError("the ingest queue did not drain in time")
 
 
+class _GcPace:
+    """The app's start-up runs a full gc.collect() then gc.freeze()
+    (gc_policy.settle_after_startup), its stop gc.unfreeze(). In this process a full
+    collection scans everything pytest and the earlier tests hold (0.12+ s, every test).
+    Frozen before the start, those objects are skipped; the garbage the stopped apps
+    leave is then collected every EVERY-th stop instead (without it, memory grew 1.6 MB
+    per test)."""
+
+    EVERY = 10
+
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def before_start(self) -> None:
+        gc.freeze()
+
+    def after_stop(self) -> None:
+        self.stops += 1
+        if self.stops % self.EVERY == 0:
+            gc.collect()
+
+
+_gc = _GcPace()
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, quicker to stop (0.15 s saved per test, ~900 tests): it looks at
     `should_exit` every 10 ms instead of every 100 ms, and when no connection or task is
@@ -120,6 +146,7 @@ def start_server(settings: Settings) -> Iterator[LiveServer]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on", access_log=False)
     server = _Server(config)
+    _gc.before_start()
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -134,3 +161,4 @@ def start_server(settings: Settings) -> Iterator[LiveServer]:
         client.close()
         server.should_exit = True
         thread.join(timeout=30)
+        _gc.after_stop()
