@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,10 @@ from tracehound.app import create_app
 from tracehound.config import Settings
 from tracehound.store import projects
 from tracehound.store.db import writer
+
+# httpx builds a TLS context for every client it makes (loading the CA bundle: 50 ms);
+# the test clients speak plain HTTP to 127.0.0.1, so they share this one.
+TLS = ssl.create_default_context()
 
 
 def free_port() -> int:
@@ -154,7 +159,7 @@ def start_server(settings: Settings) -> Iterator[LiveServer]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
-    client = httpx.Client(timeout=30)
+    client = httpx.Client(timeout=30, verify=TLS)
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", settings, client)
     finally:
