@@ -2,10 +2,11 @@
 TRACEHOUND_TEST_DATABASE_URL is set), the real app on a real port, projects and tokens.
 
 The migrations run once per session and backend, on a template; each test's `engine`
-starts from a copy of it: the SQLite file copied, or on PostgreSQL the statements the
-migrations executed, replayed in the test's new schema. Migrating every test's database
-took 0.1 s of its set-up on SQLite and 0.25-0.4 s on PostgreSQL (replaying: 0.05 s).
-The server still runs the migrations at start-up, as always: a no-op on a copy at head.
+starts from a copy of it: the SQLite file copied, or on PostgreSQL a schema built by
+replaying the statements the migrations executed (built ahead, in a thread, and dropped
+after the test there too: tests/pg_schemas.py). Migrating every test's database took
+0.1 s of its set-up on SQLite and 0.25-0.5 s on PostgreSQL. The server still runs the
+migrations at start-up, as always: a no-op on a copy at head.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
+from tests.pg_schemas import PgSchemaPool, Statement
 from tests.support import LiveServer, ProjectInfo, make_project, start_server
 from tracehound.config import Settings
 from tracehound.store import migrate
@@ -63,9 +65,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-Statement = tuple[str, Any]
-
-
 @pytest.fixture(scope="session")
 def pg_migration_sql(pg_admin: Engine) -> list[Statement]:
     """Every statement the migrations execute on an empty PostgreSQL schema, in order,
@@ -94,6 +93,13 @@ def pg_migration_sql(pg_admin: Engine) -> list[Statement]:
     return recorded
 
 
+@pytest.fixture(scope="session")
+def pg_schemas(pg_admin: Engine, pg_migration_sql: list[Statement]) -> Iterator[PgSchemaPool]:
+    pool = PgSchemaPool(pg_admin, pg_migration_sql)
+    yield pool
+    pool.close()
+
+
 def copy_migrated_template(request: pytest.FixtureRequest, url: str) -> None:
     """Give the new, empty database at `url` the session template's migrated schema."""
     parsed = make_url(url)
@@ -103,19 +109,8 @@ def copy_migrated_template(request: pytest.FixtureRequest, url: str) -> None:
         assert not target.exists(), f"{target} is not a new database"
         shutil.copyfile(template, target)
         return
-    statements: list[Statement] = request.getfixturevalue("pg_migration_sql")
-    admin: Engine = request.getfixturevalue("pg_admin")
-    raw = admin.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute(f"SET LOCAL search_path TO {_pg_schema_of(url)}")
-        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
-        assert cur.fetchone() == (0,), f"{url} is not a new, empty schema"
-        for statement, parameters in statements:
-            cur.execute(statement, parameters)
-        raw.commit()
-    finally:
-        raw.close()
+    pool: PgSchemaPool = request.getfixturevalue("pg_schemas")
+    pool.swap_into(_pg_schema_of(url))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -125,14 +120,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'tracehound.sqlite3'}"
         return
     admin: Engine = request.getfixturevalue("pg_admin")
+    pool: PgSchemaPool = request.getfixturevalue("pg_schemas")
     schema = "th_" + secrets.token_hex(6)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
         yield _pg_schema_url(schema)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        pool.drop_later(schema)
 
 
 @pytest.fixture
