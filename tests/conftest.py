@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,13 @@ def copy_migrated_template(request: pytest.FixtureRequest, url: str) -> None:
     pool.swap_into(_pg_schema_of(url))
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracehound.sqlite3'}"
+@contextmanager
+def new_database(request: pytest.FixtureRequest, backend: str,
+                 directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in `directory`, or a new
+    PostgreSQL schema (dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'tracehound.sqlite3'}"
         return
     admin: Engine = request.getfixturevalue("pg_admin")
     pool: PgSchemaPool = request.getfixturevalue("pg_schemas")
@@ -130,10 +133,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         pool.drop_later(schema)
 
 
+def settings_for(url: str, data_dir: Path) -> Settings:
+    return Settings(database_url=url, data_dir=str(data_dir), worker_poll_seconds=0.05,
+                    worker_process=False)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL schema."""
+    with new_database(request, request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=str(tmp_path), worker_poll_seconds=0.05,
-                    worker_process=False)
+    return settings_for(db_url, tmp_path)
 
 
 @pytest.fixture

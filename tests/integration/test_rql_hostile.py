@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 
+from tests.conftest import BACKENDS, copy_migrated_template, new_database, settings_for
 from tests.integration.rql_store import fill, run
-from tests.support import LiveServer, ProjectInfo
+from tests.support import LiveServer, ProjectInfo, make_project, start_server
 from tracehound.query import rql
+from tracehound.store.db import build_engine
 from tracehound.store.tables import deploys, items, occurrences
 
 
@@ -198,10 +201,30 @@ SLOW_SQL = (f"SELECT concat({_UUIDS}) FROM item_occurrence WHERE concat({_UUIDS}
 SLOW_PY = "SELECT count_distinct(concat(request.url, uuid)) FROM item_occurrence"
 
 
+BULK = 300_000
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def big_store(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, ProjectInfo]]:
+    """The fixture store plus BULK occurrences, built once per database for the tests
+    below, which only read it (bulk takes 1.2 s on SQLite, 3 s on PostgreSQL)."""
+    directory = tmp_path_factory.mktemp("big_store")
+    with new_database(request, request.param, directory) as url:
+        copy_migrated_template(request, url)
+        engine = build_engine(url)
+        project, other = make_project(engine, "app"), make_project(engine, "other")
+        with start_server(settings_for(url, directory)) as server:
+            fill(server, project, other)
+        bulk(engine, project.id, BULK)
+        yield engine, project
+        engine.dispose()
+
+
 @pytest.mark.parametrize("query", [SLOW_SQL, SLOW_PY], ids=["sql", "python"])
-def test_deadline_ends_a_long_query_promptly(store: Engine, project: ProjectInfo,
+def test_deadline_ends_a_long_query_promptly(big_store: tuple[Engine, ProjectInfo],
                                              query: str) -> None:
-    bulk(store, project.id, 300_000)
+    store, project = big_store
     with store.connect() as conn:
         start = time.monotonic()
         with pytest.raises(rql.RqlTimeout):
@@ -211,12 +234,13 @@ def test_deadline_ends_a_long_query_promptly(store: Engine, project: ProjectInfo
         # the connection is usable afterwards, with no limit left behind
         r = rql.execute(conn, project.id, "SELECT count(*) FROM item_occurrence",
                         deadline=time.monotonic() + 30)
-        assert r.rows == [[300_007]]
+        assert r.rows == [[BULK + 7]]
 
 
 @pytest.mark.parametrize("query", [SLOW_SQL, SLOW_PY], ids=["sql", "python"])
-def test_cancel_ends_a_running_query(store: Engine, project: ProjectInfo, query: str) -> None:
-    bulk(store, project.id, 300_000)
+def test_cancel_ends_a_running_query(big_store: tuple[Engine, ProjectInfo],
+                                     query: str) -> None:
+    store, project = big_store
     flag = threading.Event()
     threading.Timer(0.2, flag.set).start()
     start = time.monotonic()
