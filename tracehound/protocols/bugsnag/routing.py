@@ -18,6 +18,8 @@ from starlette.responses import Response
 from tracehound.protocols.base import Endpoint
 
 in_thread = run_in_threadpool
+# the Data Access API's base URL path (api.bugsnag.com's root): docs/protocols/bugsnag.md
+API = "/bugsnag/api"
 
 
 class Route(NamedTuple):
