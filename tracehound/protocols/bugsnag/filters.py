@@ -94,9 +94,13 @@ class Compiled:
 
 
 def _pairs(items: Iterable[tuple[str, str]]) -> list[Filter]:
-    """The request's filters, in the order given; 400 for a malformed one."""
-    entries: dict[str, list[dict[str, str]]] = {}  # field → its values, in order
-    indexed: dict[tuple[str, str], dict[str, str]] = {}  # filters[f][N][part]
+    """The request's filters; 400 for a malformed one. `[][type]` and `[][value]` are
+    paired by position (the n-th type goes with the n-th value), so a client that
+    writes all the types first and then all the values (httpx, some query builders)
+    means the same as one that interleaves them."""
+    short: dict[str, list[str]] = {}  # filters[f]=v, filters[f][]=v
+    paired: dict[str, dict[str, list[str]]] = {}  # filters[f][][type|value]
+    indexed: dict[str, dict[str, dict[str, str]]] = {}  # filters[f][N][type|value]
     count = 0
     for key, value in items:
         if not key.startswith("filters"):
@@ -109,31 +113,35 @@ def _pairs(items: Iterable[tuple[str, str]]) -> list[Filter]:
         if count > 2 * MAX_FILTERS:
             raise BadPayload(f"Too many filters: at most {MAX_FILTERS}.")
         name, index, part = m.group(1), m.group(2), m.group(3)
-        listed = entries.setdefault(name, [])
-        if part is None:  # filters[f]=v, filters[f][]=v: one eq value
-            listed.append({"value": value})
-        elif index:  # filters[f][0][type]=eq&filters[f][0][value]=v
-            if (name, index) not in indexed:
-                indexed[(name, index)] = {}
-                listed.append(indexed[(name, index)])
-            indexed[(name, index)][part] = value
-        elif not listed or part in listed[-1]:  # a pair begins
-            listed.append({part: value})
-        else:  # the pair's other half
-            listed[-1][part] = value
+        if part is None:
+            short.setdefault(name, []).append(value)
+        elif index:
+            indexed.setdefault(name, {}).setdefault(index, {})[part] = value
+        else:
+            paired.setdefault(name, {"type": [], "value": []})[part].append(value)
+    entries: list[tuple[str, str | None, str | None]] = []  # (field, type, value)
+    for name, values in short.items():
+        entries += [(name, "eq", v) for v in values]
+    for name, parts in paired.items():
+        types, values = parts["type"], parts["value"]
+        if len(types) > len(values):
+            entries.append((name, types[-1], None))
+        entries += [(name, types[i] if i < len(types) else "eq", v)
+                    for i, v in enumerate(values)]
+    for name, by_index in indexed.items():
+        entries += [(name, e.get("type", "eq"), e.get("value")) for e in by_index.values()]
     out = []
-    for name, listed in entries.items():
-        for entry in listed:
-            kind = entry.get("type", "eq").strip().lower()
-            if "value" not in entry:
-                raise BadPayload(f"filters[{name}] has a type but no value.")
-            if kind not in TYPES:
-                raise BadPayload(f"Filter type {kind[:20]!r} of {name} is not supported: "
-                                 "use eq or ne.")
-            if len(entry["value"]) > MAX_VALUE:
-                raise BadPayload(f"A value of filters[{name}] is too long (at most "
-                                 f"{MAX_VALUE} characters).")
-            out.append(Filter(name, kind, entry["value"]))
+    for name, kind, value in entries:
+        kind = (kind or "eq").strip().lower()
+        if value is None:
+            raise BadPayload(f"filters[{name}] has a type but no value.")
+        if kind not in TYPES:
+            raise BadPayload(f"Filter type {kind[:20]!r} of {name} is not supported: "
+                             "use eq or ne.")
+        if len(value) > MAX_VALUE:
+            raise BadPayload(f"A value of filters[{name}] is too long (at most "
+                             f"{MAX_VALUE} characters).")
+        out.append(Filter(name, kind, value))
     if len(out) > MAX_FILTERS:
         raise BadPayload(f"Too many filters: at most {MAX_FILTERS}.")
     return out
