@@ -31,6 +31,7 @@ from starlette.responses import Response
 from tracehound.protocols.base import Endpoint, FastRoutes, add_route, both_slashes
 from tracehound.protocols.bugsnag import (
     api_errors,
+    api_events,
     api_organizations,
     api_projects,
     cors,
@@ -46,7 +47,8 @@ PREFIX = "/bugsnag/"
 ROOT_PATHS = ("/notify", "/sessions")
 # Area modules, each with routes(services) -> list[Route]: notify (events and sessions),
 # then the Data Access API's modules.
-AREAS: tuple[ModuleType, ...] = (notify, api_organizations, api_projects, api_errors)
+AREAS: tuple[ModuleType, ...] = (notify, api_organizations, api_projects, api_errors,
+                                  api_events)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 

@@ -119,7 +119,7 @@ def _pairs(items: Iterable[tuple[str, str]]) -> list[Filter]:
             indexed.setdefault(name, {}).setdefault(index, {})[part] = value
         else:
             paired.setdefault(name, {"type": [], "value": []})[part].append(value)
-    entries: list[tuple[str, str | None, str | None]] = []  # (field, type, value)
+    entries: list[tuple[str, str, str | None]] = []  # (field, type, value)
     for name, values in short.items():
         entries += [(name, "eq", v) for v in values]
     for name, parts in paired.items():
@@ -131,8 +131,8 @@ def _pairs(items: Iterable[tuple[str, str]]) -> list[Filter]:
     for name, by_index in indexed.items():
         entries += [(name, e.get("type", "eq"), e.get("value")) for e in by_index.values()]
     out = []
-    for name, kind, value in entries:
-        kind = (kind or "eq").strip().lower()
+    for name, given, value in entries:
+        kind = given.strip().lower() or "eq"
         if value is None:
             raise BadPayload(f"filters[{name}] has a type but no value.")
         if kind not in TYPES:

@@ -106,7 +106,11 @@ def _about(first: Event | None, row: Any) -> tuple[str, str, str | None]:
         return exc.type, exc.message, first.context
     if first is not None:
         return row.exception_class or row.title, first.message or row.title, first.context
-    return row.exception_class or row.title, row.title, None
+    # every event deleted: the title is `Class: message` (grouping/title.py)
+    cls = row.exception_class
+    if cls and row.title.startswith(f"{cls}: "):
+        return cls, row.title[len(cls) + 2:], None
+    return cls or row.title, row.title, None
 
 
 def error(row: Any, urls: Urls, *, first: Event | None, users: int,
