@@ -131,17 +131,17 @@ def _pairs(items: Iterable[tuple[str, str]]) -> list[Filter]:
     for name, by_index in indexed.items():
         entries += [(name, e.get("type", "eq"), e.get("value")) for e in by_index.values()]
     out = []
-    for name, given, value in entries:
+    for name, given, text in entries:
         kind = given.strip().lower() or "eq"
-        if value is None:
+        if text is None:
             raise BadPayload(f"filters[{name}] has a type but no value.")
         if kind not in TYPES:
             raise BadPayload(f"Filter type {kind[:20]!r} of {name} is not supported: "
                              "use eq or ne.")
-        if len(value) > MAX_VALUE:
+        if len(text) > MAX_VALUE:
             raise BadPayload(f"A value of filters[{name}] is too long (at most "
                              f"{MAX_VALUE} characters).")
-        out.append(Filter(name, kind, value))
+        out.append(Filter(name, kind, text))
     if len(out) > MAX_FILTERS:
         raise BadPayload(f"Too many filters: at most {MAX_FILTERS}.")
     return out
