@@ -82,12 +82,11 @@ def render(services: Services, request: Request, rows: list[Any]) -> list[dict[s
     with services.engine.connect() as conn:
         found = event_lists.events_by_id(conn, {r.project_id for r in rows}, wanted)
         users = item_lists.user_counts(conn, (r.id for r in rows))
-    out = []
+    where, out = urls(request, services), []
     for r in rows:
         row = found.get(r.first_occurrence_id) or found.get(r.last_occurrence_id)
         first: Event | None = codec.unpack(row.payload) if row is not None else None
-        out.append(views.error(r, urls(request, services), first=first,
-                               users=users.get(r.id, 0), now=now))
+        out.append(views.error(r, where, first=first, users=users.get(r.id, 0), now=now))
     return out
 
 

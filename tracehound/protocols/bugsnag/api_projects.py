@@ -33,29 +33,22 @@ MAX_QUERY = 255
 OPEN = [filters.Filter("error.status", "eq", "open")]
 
 
-def _api_key(services: Services, project_id: int) -> str | None:
-    with services.engine.connect() as conn:
-        for t in admin_projects.list_tokens(conn, project_id):
-            if t.status == "enabled" and Scope.POST_SERVER_ITEM.value in t.scopes:
-                return t.token
-    return None
-
-
 def render(services: Services, request: Request, who: Caller,
            rows: list[ProjectRow]) -> list[dict[str, Any]]:
-    now = time.time()
-    out = []
+    now, where, out = time.time(), urls(request, services), []
     with services.engine.connect() as conn:
         collaborators = len(teams.list_users(conn, who.account_id))
         for p in rows:
+            key = next((t.token for t in admin_projects.list_tokens(conn, p.id)
+                        if t.status == "enabled" and Scope.POST_SERVER_ITEM.value in t.scopes),
+                       None)
             stages = [r.name for r in deploys.list_environments(conn, p.id, page=1,
                                                                 per_page=MAX_STAGES)]
             opened = filters.compile_filters(OPEN, (p.id,), now=now, events=False)
             count = item_lists.count_items(conn, ItemQuery((p.id,), opened.where))
-            out.append((p, stages, count))
-    return [views.project(p, urls(request, services), api_key=_api_key(services, p.id),
-                          stages=stages, open_errors=count, collaborators=collaborators)
-            for p, stages, count in out]
+            out.append(views.project(p, where, api_key=key, stages=stages, open_errors=count,
+                                     collaborators=collaborators))
+    return out
 
 
 def routes(services: Services) -> list[Route]:
