@@ -150,3 +150,19 @@ def test_unserved_methods_answer_in_bugsnags_shape(server: LiveServer, project: 
                             headers={"Authorization": f"token {project.read}"})
     error(r, 405)
     error(get(server, "/no/such/path", project.read), 404)
+
+
+def test_browser_tools_get_cors(server: LiveServer, project: ProjectInfo) -> None:
+    """A preflight on any Data Access path, and the headers a browser script may read."""
+    path = f"{server.url}{API}/projects/{hex_id(project.id)}/errors/{hex_id(1)}"
+    r = server.http.options(path, headers={
+        "Origin": "https://dash.example.com", "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "PATCH" in r.headers["access-control-allow-methods"]
+    assert "DELETE" in r.headers["access-control-allow-methods"]
+    r = get(server, f"/organizations/{hex_id(project.account_id)}/projects", project.read)
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert {"Link", "X-Total-Count"} <= {
+        h.strip() for h in r.headers["access-control-expose-headers"].split(",")}
