@@ -51,6 +51,10 @@ class ProjectInfo:
     def read(self) -> str:
         return self.tokens["read"]
 
+    @property
+    def write(self) -> str:
+        return self.tokens["write"]
+
 
 def make_project(engine: Engine, name: str) -> ProjectInfo:
     # reads then writes: on SQLite a deferred transaction could not upgrade once a

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.protocols.bugsnag.api_support import get, hex_id
 from tests.support import LiveServer, ProjectInfo
 from tracehound.model.event import Event, Level, unpack_data
 from tracehound.store import codec
@@ -129,3 +130,24 @@ def test_a_key_that_is_not_a_project_key_is_refused(node: str, server: LiveServe
     report = run(node, server, project.read, "notify")
     assert all(r is not None and "401" in r for r in report["results"]), report
     assert items(server, project) == []
+
+
+def test_read_back_through_the_data_access_api(node: str, server: LiveServer,
+                                               project: ProjectInfo) -> None:
+    """What @bugsnag/js reported, with the Events API seed's field names."""
+    run(node, server, project.post, "notify")
+    r = get(server, f"/projects/{hex_id(project.id)}/errors", project.read,
+            **{"filters[event.class][]": "RangeError", "sort": "events"})
+    assert r.status_code == 200, r.text
+    (divided,) = [e for e in r.json() if e["grouping_reason"] != "user_defined"]
+    assert (divided["message"], divided["events"]) == ("cannot divide 1 by zero", 2)
+    events = get(server, divided["events_url"], project.read, direction="asc").json()
+    first, second = events
+    for ev in events:
+        crash = ev["exceptions"][0]["stacktrace"][0]  # where it was thrown, first
+        assert crash["method"] == "divide" and crash["file"].endswith("bugsnag.js")
+        assert crash["line"] and crash["column"] and crash["in_project"] is True
+        assert (ev["app_version"], ev["release_stage"]) == ("2.0.1", "node-test")
+    assert first["severity"] == "warning" and second["severity"] == "info"
+    assert (second["user_id"], second["context"]) == ("u-42", "GET /cart")
+    assert second["meta_data"]["order"] == {"id": 7}

@@ -1,5 +1,5 @@
 """Edge helpers shared by every adapter: bounded body reading, decompression with bomb
-limits, token extraction, CORS, JSON sniffing.
+limits, token extraction, CORS, JSON sniffing, absolute URLs for API links.
 
 Every byte is bounded twice: the compressed body as it streams in, and the
 decompressed output as it is produced, so a 1 KB brotli bomb costs at most
@@ -103,6 +103,25 @@ def loads_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadPayload(f"invalid JSON: {exc}") from None
+
+
+def absolute_url(request: Request, public_url: str, path: str) -> str:
+    """`path` as a full URL for links in API answers: under `public_url` (the
+    `public_url` setting) when set, else under the origin the request came to."""
+    public = public_url.strip().rstrip("/")
+    return f"{public}{path}" if public else str(request.url.replace(path=path, query=""))
+
+
+def page_url(request: Request, public_url: str, drop: Iterable[str],
+             **params: str | int) -> str:
+    """This request's URL for another page: the `drop` query parameters removed,
+    `params` set, every other parameter kept; under `public_url` when set."""
+    url = request.url.remove_query_params(list(drop)).include_query_params(**params)
+    public = public_url.strip().rstrip("/")
+    if public:
+        query = f"?{url.query}" if url.query else ""
+        return f"{public}{url.path}{query}"
+    return str(url)
 
 
 def first_header(request: Request, names: Iterable[str]) -> str | None:

@@ -45,6 +45,13 @@ def compile_event_filter(text: str, project_id: Projects, *, now: float,
     return _Events(compiler).node(parse(text, catalogue))
 
 
+def compile_event_tree(node: Node, text: str, project_id: Projects, *, now: float,
+                       decode_id: IdDecoder = decimal_id) -> Where:
+    """compile_event_filter for a tree a surface built itself (Bugsnag's
+    `filters[field][][value]` parameters); `text` only words error messages."""
+    return _Events(_Compiler(text, project_ids(project_id), now, decode_id)).node(node)
+
+
 def item_level(n: Node) -> bool:
     """Whether every term under `n` is about items (no event-level field)."""
     if isinstance(n, (And, Or)):

@@ -100,6 +100,18 @@ def get_event(conn: Connection, project_ids: Iterable[int],
         occurrences.c.id == occurrence_id, occurrences.c.project_id.in_(ids))).first()
 
 
+def events_by_id(conn: Connection, project_ids: Iterable[int],
+                 occurrence_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """occurrence id → row, for the ids that exist in these projects (an item's first
+    event, say, which may have been deleted)."""
+    pids, wanted = list(project_ids), sorted(set(occurrence_ids))
+    if not pids or not wanted:
+        return {}
+    rows = conn.execute(select(occurrences).where(
+        occurrences.c.id.in_(wanted), occurrences.c.project_id.in_(pids)))
+    return {int(r.id): r for r in rows}
+
+
 def first_occurrences(conn: Connection, item_ids: Iterable[int]) -> dict[int, int | None]:
     """item id → the id of its first occurrence (is an event the first of its item?)."""
     wanted = sorted(set(item_ids))

@@ -27,11 +27,18 @@ from tracehound.store.tables import (
     occurrences,
 )
 
+# the distinct people (person ids) an item's occurrences named, as item_facets holds
+# them: at most facets.MAX_PER_ITEM_KIND per item
+_USERS = (select(func.count()).select_from(item_facets)
+          .where(item_facets.c.item_id == items.c.id, item_facets.c.kind == facets.PERSON_ID)
+          .correlate(items).scalar_subquery())
 # sort name → column; ties go to the newest item
 SORTS: dict[str, Any] = {
     "last": items.c.last_occurrence_timestamp,
     "first": items.c.first_occurrence_timestamp,
     "occurrences": items.c.total_occurrences,
+    "users": _USERS,  # a count per item: every matching item is counted to sort
+    "id": items.c.id,
 }
 MAX_TAGS = 50  # per item, as Exceptionless keeps at most 50 tags
 
@@ -99,6 +106,18 @@ def tags_of(conn: Connection, item_ids: Iterable[int]) -> dict[int, list[str]]:
         if len(out[item_id]) < MAX_TAGS:
             out[item_id].append(value)
     return dict(out)
+
+
+def user_counts(conn: Connection, item_ids: Iterable[int]) -> dict[int, int]:
+    """item id → how many distinct people (person ids) its occurrences named, up to
+    facets.MAX_PER_ITEM_KIND; items that named none are left out."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return {}
+    f = item_facets.c
+    rows = conn.execute(select(f.item_id, func.count()).where(
+        f.item_id.in_(wanted), f.kind == facets.PERSON_ID).group_by(f.item_id))
+    return {int(i): int(n) for i, n in rows}
 
 
 def set_critical(engine: Engine, project_id: int, item_ids: Sequence[int],

@@ -1,8 +1,9 @@
 """An application reporting to Tracehound with the real `bugsnag` package, driven by
-tests/sdk/test_bugsnag_python.py. Usage: python app.py SCENARIO; the notify and
-sessions URLs and the API key come from BUGSNAG_NOTIFY, BUGSNAG_SESSIONS and
-BUGSNAG_API_KEY. Prints one JSON line at exit: the SDK's version and what it logged
-as warnings or errors (a non-2xx answer is logged as "Delivery to ... failed").
+tests/sdk/test_bugsnag_python.py and test_bugsnag_data_access.py. Usage: python app.py
+SCENARIO; the notify and sessions URLs and the API key come from BUGSNAG_NOTIFY,
+BUGSNAG_SESSIONS and BUGSNAG_API_KEY (`burst` also reads BUGSNAG_COUNT and
+BUGSNAG_FIRST). Prints one JSON line at exit: the SDK's version and what it logged as
+warnings or errors (a non-2xx answer is logged as "Delivery to ... failed").
 
 A process of its own: importing bugsnag installs its sys.excepthook, and the
 `unhandled` scenario ends the process through it.
@@ -69,6 +70,15 @@ def notify() -> None:
         bugsnag.start_session()
 
 
+def burst() -> None:
+    """BUGSNAG_COUNT reports of one error, each numbered in its context (from
+    BUGSNAG_FIRST) and delivered before the next is raised (asynchronous=False)."""
+    first = int(os.environ.get("BUGSNAG_FIRST", "0"))
+    for n in range(first, first + int(os.environ["BUGSNAG_COUNT"])):
+        bugsnag.notify(caught(divide, n, 0), context=f"#{n}",
+                       metadata={"burst": {"n": n}})
+
+
 def unhandled() -> None:
     divide(9, 0)  # raised out of the program: the SDK's sys.excepthook reports it
 
@@ -86,7 +96,7 @@ def main() -> None:
         app_version="1.4.2",
         hostname="web-1",
     )
-    {"notify": notify, "unhandled": unhandled}[scenario]()
+    {"notify": notify, "unhandled": unhandled, "burst": burst}[scenario]()
 
 
 @atexit.register  # registered first, so it runs last: after the SDK sent its sessions

@@ -29,17 +29,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tracehound.protocols.base import Endpoint, FastRoutes, add_route, both_slashes
-from tracehound.protocols.bugsnag import cors, errors, notify
+from tracehound.protocols.bugsnag import (
+    api_errors,
+    api_events,
+    api_organizations,
+    api_projects,
+    cors,
+    errors,
+    notify,
+)
+from tracehound.protocols.bugsnag.routing import API as API  # the Data Access API's base
 from tracehound.protocols.bugsnag.routing import Route
 from tracehound.services import Services
 
 PREFIX = "/bugsnag/"
-API = "/bugsnag/api"  # the Data Access API's base URL path (api.bugsnag.com's root)
 # MAZE's layout, outside the prefix: exact paths (with or without a trailing slash)
 ROOT_PATHS = ("/notify", "/sessions")
 # Area modules, each with routes(services) -> list[Route]: notify (events and sessions),
 # then the Data Access API's modules.
-AREAS: tuple[ModuleType, ...] = (notify,)
+AREAS: tuple[ModuleType, ...] = (notify, api_organizations, api_projects, api_errors,
+                                  api_events)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 

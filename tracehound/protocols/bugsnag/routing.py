@@ -18,6 +18,8 @@ from starlette.responses import Response
 from tracehound.protocols.base import Endpoint
 
 in_thread = run_in_threadpool
+# the Data Access API's base URL path (api.bugsnag.com's root): docs/protocols/bugsnag.md
+API = "/bugsnag/api"
 
 
 class Route(NamedTuple):
@@ -30,9 +32,34 @@ class Route(NamedTuple):
     hot: bool = False
 
 
+# orjson refuses containers nested past 254 levels; stored payloads may be deeper
+MAX_DEPTH = 200
+TOO_DEEP = "[nested too deeply]"
+
+
+def bounded(value: Any, depth: int = MAX_DEPTH) -> Any:
+    """`value` with containers past `depth` levels replaced by TOO_DEEP, and anything
+    JSON cannot hold (integers past 64 bits) written as text."""
+    if isinstance(value, dict):
+        return TOO_DEEP if depth <= 0 else {
+            str(k): bounded(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return TOO_DEEP if depth <= 0 else [bounded(v, depth - 1) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and not -2**63 <= value < 2**64:
+        return str(value)
+    return value
+
+
 def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer (Data Access API bodies are bare objects or arrays)."""
-    return Response(orjson.dumps(body), status_code=status, headers=headers,
+    """A JSON answer (Data Access API bodies are bare objects or arrays). A body orjson
+    refuses (a client's data nested too deeply) is sent bounded rather than failing:
+    the walk costs nothing unless it is needed."""
+    try:
+        content = orjson.dumps(body)
+    except TypeError:
+        content = orjson.dumps(bounded(body))
+    return Response(content, status_code=status, headers=headers,
                     media_type="application/json; charset=utf-8")
 
 

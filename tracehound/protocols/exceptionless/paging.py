@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from tracehound.errors import BadPayload
+from tracehound.protocols import http
 from tracehound.services import Services
 
 DEFAULT_LIMIT = 10
@@ -75,18 +76,12 @@ def paging(request: Request, *, cursor: bool = False, max_limit: int = MAX_LIMIT
 
 def absolute(request: Request, services: Services, path: str) -> str:
     """`path` as a full URL: under `public_url` when set, else the request's origin."""
-    public = services.settings.public_url.strip().rstrip("/")
-    return f"{public}{path}" if public else str(request.url.replace(path=path, query=""))
+    return http.absolute_url(request, services.settings.public_url, path)
 
 
 def _url(request: Request, services: Services, **params: str | int) -> str:
-    url = request.url.remove_query_params(["page", "before", "after"])
-    url = url.include_query_params(**params)
-    public = services.settings.public_url.strip().rstrip("/")
-    if public:
-        query = f"?{url.query}" if url.query else ""
-        return f"{public}{url.path}{query}"
-    return str(url)
+    return http.page_url(request, services.settings.public_url, ("page", "before", "after"),
+                         **params)
 
 
 def headers(request: Request, services: Services, p: Paging, *, has_more: bool,
