@@ -22,6 +22,7 @@ from tracehound.ingest import digest
 from tracehound.model.event import Event, ExceptionInfo, Frame, Level, encode, pack_data
 from tracehound.model.item import ItemStatus
 from tracehound.store import items, projects, tokens
+from tracehound.store.db import writer
 
 M, H, D = 60, 3600, 86400
 TOP = "/api/1/reports/top_active_items"
@@ -115,11 +116,11 @@ def build_world(engine: Engine, project: ProjectInfo, other: ProjectInfo) -> Wor
     for ts, name, status in sorted(steps, key=lambda s: s[0]):
         pid = other.id if SPECS[name].other else project.id
         if status is not None:
-            with engine.begin() as conn:
+            with writer(engine).begin() as conn:
                 assert items.set_status(conn, pid, world.ids[name], status, ts)
             world.status[name] = status
             continue
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             result = digest.apply(conn, [digest.prepare(encode(event_for(name, pid, ts)))])
         assert result.stored == 1
         if name not in world.ids:
@@ -417,7 +418,7 @@ def test_tokens(server: LiveServer, engine: Engine, project: ProjectInfo,
     assert r.status_code == 403 and r.json()["err"] == 1
     r = server.http.get(server.url + path + "/", params={"access_token": project.read})
     assert r.status_code == 200 and r.json()["err"] == 0  # trailing slash, query token
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         account_token = tokens.create_token(conn, account_id=project.account_id,
                                             project_id=None, name="acct", scopes=["read"])
         stranger = projects.create_account(conn, "stranger")
@@ -437,7 +438,7 @@ def test_tokens(server: LiveServer, engine: Engine, project: ProjectInfo,
 
 def test_account_token_reads_the_named_project(live: LiveServer, engine: Engine,
                                                world: World, project: ProjectInfo) -> None:
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         token = tokens.create_token(conn, account_id=project.account_id, project_id=None,
                                     name="acct", scopes=["read"])
     for path in ALL:
@@ -513,7 +514,7 @@ def test_day_boundaries_are_exact_on_every_database(
     for i, ts in enumerate(times):
         event = event_for("A", project.id, ts)
         event.fingerprint = f"edge-{i}"
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             assert digest.apply(conn, [digest.prepare(encode(event))]).new_items
     r, day = stable_get(server, ACT, project.read, D, buckets=3)
     if day * D == today:
