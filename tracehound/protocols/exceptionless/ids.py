@@ -19,39 +19,12 @@ from __future__ import annotations
 
 import re
 
-WIDTH = 24
-MAX_ID = 2**63 - 1
-_HEX = re.compile(r"^[0-9a-fA-F]{24}$")
+# the shared 24-hex form (model/hex_ids.py): one scheme for every ObjectId-style API
+from tracehound.model.hex_ids import MAX_ID, WIDTH, decode, decode_many, encode
+
+__all__ = ["MAX_ID", "WIDTH", "decode", "decode_many", "encode"]
+
 # Exceptionless's {id:objectid} route constraint (§1.1): what a route may carry at all
 OBJECT_ID = re.compile(r"^[a-zA-Z\d]{24,36}$")
 # {referenceId:identifier}, {sessionId:identifier}
 IDENTIFIER = re.compile(r"^[a-zA-Z\d-]{8,100}$")
-
-
-def encode(value: int) -> str:
-    """A Tracehound id as an Exceptionless id: 24 lowercase hex digits."""
-    if not 0 <= value <= MAX_ID:
-        raise ValueError(f"id out of range: {value}")
-    return f"{value:0{WIDTH}x}"
-
-
-def decode(text: str) -> int | None:
-    """The Tracehound id an Exceptionless id stands for; None when it cannot be one."""
-    if not _HEX.match(text):
-        return None
-    value = int(text, 16)
-    return value if 1 <= value <= MAX_ID else None
-
-
-def decode_many(text: str, limit: int = 100) -> list[int] | None:
-    """`{ids:objectids}`: comma-separated ids; None when any is not one (→ 404)."""
-    parts = text.split(",")
-    if not 1 <= len(parts) <= limit:
-        return None
-    out = []
-    for part in parts:
-        value = decode(part.strip())
-        if value is None:
-            return None
-        out.append(value)
-    return out
